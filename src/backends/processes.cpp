@@ -1,0 +1,505 @@
+// Backend::processes: batches go to worker processes as bytes; one Asio io_context per run
+// multiplexes the workers' sockets, a timer per worker watches task timeouts, and a signal set
+// turns SIGINT / SIGTERM into joblet::Interrupted.
+#include <signal.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+
+#include <algorithm>
+#include <array>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/local/stream_protocol.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/write.hpp>
+#include <csignal>
+#include <deque>
+#include <map>
+#include <memory>
+#include <set>
+#include <vector>
+
+#include "../processes/frames.hpp"
+#include "../processes/process_pool.hpp"
+#include "backends.hpp"
+#include "joblet/errors.hpp"
+#include "joblet/share.hpp"
+
+namespace joblet::detail {
+namespace {
+
+namespace asio = boost::asio;
+using Socket = asio::local::stream_protocol::socket;
+
+constexpr std::array kFromWorker{FrameType::batch_done, FrameType::worker_error};
+constexpr std::size_t kReadChunk = 64 * 1024;
+
+/// The dispositions of SIGINT and SIGTERM before the run, put back after it (Asio's own
+/// signal_set would leave the default action behind).
+class SavedDispositions {
+ public:
+  SavedDispositions() {
+    for (std::size_t i = 0; i < kSignals.size(); ++i)
+      sigaction(kSignals[i], nullptr, &saved_[i]);
+  }
+  void restore() const {
+    for (std::size_t i = 0; i < kSignals.size(); ++i)
+      sigaction(kSignals[i], &saved_[i], nullptr);
+  }
+
+  static constexpr std::array kSignals{SIGINT, SIGTERM};
+
+ private:
+  std::array<struct sigaction, 2> saved_{};
+};
+
+/// A batch on its way through the workers; sent again, minus the tasks that killed their
+/// worker, when a worker dies under try_run.
+struct Job {
+  std::shared_ptr<BatchBase> batch;
+  std::map<std::size_t, std::exception_ptr> failures;  // by position; no result record for them
+  Bytes request;                                       // the run_batch frame
+  std::vector<std::uint64_t> shared;                   // Shared values its tasks refer to
+  Clock::time_point sent;
+  int deaths_between_tasks = 0;
+};
+
+struct Worker {
+  enum class Ending { none, timed_out, stopped };
+
+  Worker(asio::io_context& io, const WorkerProcess& leased)
+      : process(leased), socket(io, asio::local::stream_protocol(), leased.socket), timer(io) {}
+
+  WorkerProcess process;
+  Socket socket;
+  asio::steady_timer timer;
+  FrameReader frames{kFromWorker};
+  std::unique_ptr<Job> job;
+  std::set<std::uint64_t> shared_sent;
+  Ending ending = Ending::none;
+  bool dead = false;
+};
+
+/// A Shared value's run_shared frame, written once per run, sent once per worker.
+struct SharedFrame {
+  Bytes frame;
+  std::shared_ptr<const void> value;
+};
+
+class ProcessesExecutor;
+
+/// Collects the Shared values a batch refers to while it is written.
+class Outbox final : public SharedOutbox {
+ public:
+  Outbox(std::map<std::uint64_t, SharedFrame>& frames, std::vector<std::uint64_t>& referred)
+      : frames_(frames), referred_(referred), previous_(shared_outbox) {
+    shared_outbox = this;
+  }
+  ~Outbox() override { shared_outbox = previous_; }
+  Outbox(const Outbox&) = delete;
+  Outbox& operator=(const Outbox&) = delete;
+  Outbox(Outbox&&) = delete;
+  Outbox& operator=(Outbox&&) = delete;
+
+  void refer(std::uint64_t id, std::shared_ptr<const void> value,
+             void (*write)(const void* value, Bytes& bytes)) override {
+    if (!frames_.contains(id)) {
+      SharedFrame shared{{}, std::move(value)};
+      const std::size_t header = begin_frame(shared.frame, FrameType::shared_value);
+      OutputArchive out(shared.frame);
+      out(id);
+      write(shared.value.get(), shared.frame);
+      finish_frame(shared.frame, header);
+      frames_.emplace(id, std::move(shared));
+    }
+    if (std::find(referred_.begin(), referred_.end(), id) == referred_.end()) {
+      referred_.push_back(id);
+    }
+  }
+
+ private:
+  std::map<std::uint64_t, SharedFrame>& frames_;
+  std::vector<std::uint64_t>& referred_;
+  SharedOutbox* previous_;
+};
+
+class ProcessesExecutor final : public Executor {
+ public:
+  explicit ProcessesExecutor(const RunSettings& settings)
+      : settings_(settings), signals_(io_, SIGINT, SIGTERM) {
+    signals_.async_wait([this](const boost::system::error_code& error, int signal) {
+      if (!error) interrupt(signal);
+    });
+    for (const auto& process : ProcessPool::instance().lease(settings.workers))
+      add_worker(process);
+  }
+
+  ProcessesExecutor(const ProcessesExecutor&) = delete;
+  ProcessesExecutor& operator=(const ProcessesExecutor&) = delete;
+  ProcessesExecutor(ProcessesExecutor&&) = delete;
+  ProcessesExecutor& operator=(ProcessesExecutor&&) = delete;
+
+  ~ProcessesExecutor() override {
+    boost::system::error_code ignored;
+    signals_.clear(ignored);
+    dispositions_.restore();
+    Bytes end_of_run;
+    finish_frame(end_of_run, begin_frame(end_of_run, FrameType::end_of_run));
+    for (auto& worker : workers_) {
+      if (worker->dead) continue;  // discarded when it died
+      if (worker->job) {
+        kill(worker->process.pid, SIGKILL);
+        worker->socket.close(ignored);
+        worker->process.socket = -1;
+        ProcessPool::instance().discard(worker->process);
+        continue;
+      }
+      asio::write(worker->socket, asio::buffer(end_of_run), ignored);
+      worker->timer.cancel();
+      worker->process.socket = worker->socket.release(ignored);
+      if (ignored) {
+        ProcessPool::instance().discard(worker->process);
+      } else {
+        ProcessPool::instance().give_back(worker->process);
+      }
+    }
+  }
+
+  void submit(std::shared_ptr<BatchBase> batch) override {
+    auto job = std::make_unique<Job>();
+    job->batch = std::move(batch);
+    encode(*job);
+    if (stopped_) {
+      completed_.push_back(std::move(job->batch));
+      return;
+    }
+    if (Worker* idle = idle_worker()) {
+      dispatch(*idle, std::move(job));
+    } else {
+      pending_.push_back(std::move(job));
+    }
+  }
+
+  std::shared_ptr<BatchBase> wait(std::optional<Clock::time_point> deadline) override {
+    while (completed_.empty() && !problem_) {
+      if (busy_workers() == 0 && pending_.empty()) return nullptr;
+      if (io_.stopped()) io_.restart();
+      if (deadline) {
+        if (io_.run_one_until(*deadline) == 0 && Clock::now() >= *deadline) return nullptr;
+      } else {
+        io_.run_one();
+      }
+    }
+    if (problem_) {
+      stop();
+      std::rethrow_exception(std::exchange(problem_, nullptr));
+    }
+    auto batch = std::move(completed_.front());
+    completed_.pop_front();
+    return batch;
+  }
+
+  void stop() override {
+    if (stopped_) return;
+    stopped_ = true;
+    for (auto& job : pending_)
+      completed_.push_back(std::move(job->batch));
+    pending_.clear();
+    for (auto& worker : workers_) {
+      if (worker->job && !worker->dead) {
+        worker->ending = Worker::Ending::stopped;
+        kill(worker->process.pid, SIGKILL);
+      }
+    }
+  }
+
+  // A worker's task is killed at its timeout, so nothing is ever left running.
+  bool abandon(BatchBase& /*batch*/) override { return false; }
+
+ private:
+  void add_worker(const WorkerProcess& process) {
+    workers_.push_back(std::make_unique<Worker>(io_, process));
+    read_from(*workers_.back());
+  }
+
+  [[nodiscard]] std::size_t live_workers() const {
+    return static_cast<std::size_t>(
+        std::count_if(workers_.begin(), workers_.end(), [](const auto& w) { return !w->dead; }));
+  }
+
+  [[nodiscard]] std::size_t busy_workers() const {
+    return static_cast<std::size_t>(std::count_if(workers_.begin(), workers_.end(),
+                                                  [](const auto& w) { return w->job != nullptr; }));
+  }
+
+  Worker* idle_worker() {
+    for (auto& worker : workers_) {
+      if (!worker->dead && !worker->job) return worker.get();
+    }
+    if (live_workers() < settings_.workers) {
+      add_worker(ProcessPool::instance().lease(1).front());  // replaces a worker that died
+      return workers_.back().get();
+    }
+    return nullptr;
+  }
+
+  /// Writes the run_batch frame for the tasks of the job's batch that have no outcome yet.
+  void encode(Job& job) const {
+    BatchBase& batch = *job.batch;
+    job.request.clear();
+    job.shared.clear();
+    const std::size_t header = begin_frame(job.request, FrameType::run_batch);
+    OutputArchive out(job.request);
+    std::uint64_t count = 0;
+    for (std::size_t p = batch.finished; p < batch.count; ++p)
+      count += job.failures.contains(p) ? 0 : 1;
+    out(static_cast<std::uint8_t>(batch.stops_at_failure() ? 1 : 0), settings_.seed,
+        settings_.inner_threads, count);
+    const Outbox outbox(shared_frames_, job.shared);
+    for (std::size_t p = batch.finished; p < batch.count; ++p) {
+      if (job.failures.contains(p)) continue;
+      out(static_cast<std::uint64_t>(batch.first + p));
+      batch.write_task(out, p);
+    }
+    finish_frame(job.request, header);
+  }
+
+  void dispatch(Worker& worker, std::unique_ptr<Job> job) {
+    std::vector<asio::const_buffer> buffers;
+    std::uint64_t bytes = 0;
+    for (const std::uint64_t id : job->shared) {
+      if (worker.shared_sent.insert(id).second) {
+        const Bytes& frame = shared_frames_.at(id).frame;
+        buffers.emplace_back(asio::buffer(frame));
+        bytes += frame.size();
+        transport_counters().shared_values_sent.fetch_add(1, std::memory_order_relaxed);
+      }
+    }
+    buffers.emplace_back(asio::buffer(job->request));
+    bytes += job->request.size();
+    transport_counters().bytes_to_workers.fetch_add(bytes, std::memory_order_relaxed);
+    job->sent = Clock::now();
+    worker.job = std::move(job);
+    // A write that fails means the worker died; the read side sees that and handles it.
+    asio::async_write(worker.socket, buffers,
+                      [](const boost::system::error_code& /*error*/, std::size_t /*bytes*/) {});
+    if (settings_.timeout) watch(worker, worker.job->sent + limit());
+  }
+
+  [[nodiscard]] Clock::duration limit() const {
+    return std::chrono::duration_cast<Clock::duration>(
+        settings_.timeout.value_or(std::chrono::duration<double>::zero()));
+  }
+
+  void read_from(Worker& worker) {
+    const std::span<std::byte> space = worker.frames.space(kReadChunk);
+    worker.socket.async_read_some(
+        asio::buffer(space.data(), space.size()),
+        [this, &worker](const boost::system::error_code& error, std::size_t bytes) {
+          if (error) {
+            worker_died(worker);
+            return;
+          }
+          worker.frames.commit(bytes);
+          try {
+            while (auto frame = worker.frames.next())
+              take(worker, *frame);
+          } catch (const std::exception& malformed) {
+            problem_ = std::make_exception_ptr(
+                Error(std::string(malformed.what()) + " (worker pid " +
+                      std::to_string(worker.process.pid) + "; it was killed)"));
+            worker.ending = Worker::Ending::stopped;
+            kill(worker.process.pid, SIGKILL);
+          }
+          read_from(worker);
+        });
+  }
+
+  void take(Worker& worker, const Frame& frame) {
+    if (frame.type == FrameType::worker_error) {
+      InputArchive in(frame.payload);
+      std::string message;
+      in(message);
+      std::string batch_named;
+      if (worker.job) {
+        const BatchBase& batch = *worker.job->batch;
+        const auto [name, call] = batch.describe(batch.finished);
+        batch_named = " (tasks " + std::to_string(batch.first + batch.finished) + " to " +
+                      std::to_string(batch.first + batch.count - 1) + ", the first " + call + ")";
+      }
+      problem_ = std::make_exception_ptr(
+          Error("joblet: a worker could not run a batch" + batch_named + ": " + message));
+      if (worker.job) completed_.push_back(std::move(worker.job->batch));
+      worker.job.reset();
+      return;
+    }
+    if (!worker.job) throw MalformedFrame("joblet: malformed message: results for no batch");
+    Job& job = *worker.job;
+    BatchBase& batch = *job.batch;
+    InputArchive in(frame.payload);
+    std::uint64_t records = 0;
+    in(records);
+    for (std::uint64_t i = 0; i < records && !batch.error; ++i) {
+      take_failures(job);
+      if (batch.finished >= batch.count) {
+        throw MalformedFrame("joblet: malformed message: more results than tasks");
+      }
+      batch.read_result(in);
+    }
+    take_failures(job);
+    if (!batch.error && batch.finished < batch.count && !batch.stops_at_failure()) {
+      throw MalformedFrame("joblet: malformed message: fewer results than tasks");
+    }
+    batch.run_time = Clock::now() - job.sent;
+    finish(worker);
+  }
+
+  /// Records the failures that are next in line: tasks that killed or outlasted a worker.
+  static void take_failures(Job& job) {
+    for (auto it = job.failures.begin();
+         it != job.failures.end() && it->first == job.batch->finished;) {
+      job.batch->add_failure(it->second);
+      it = job.failures.erase(it);
+    }
+  }
+
+  void finish(Worker& worker) {
+    worker.timer.cancel();
+    completed_.push_back(std::move(worker.job->batch));
+    worker.job.reset();
+    if (!stopped_ && !pending_.empty()) {
+      auto next = std::move(pending_.front());
+      pending_.pop_front();
+      dispatch(worker, std::move(next));
+    }
+  }
+
+  void worker_died(Worker& worker) {
+    settle_death(worker);
+    // The dead worker may have been the last busy one: the batches waiting for a worker would
+    // then wait forever, so they go to a replacement now.
+    dispatch_pending();
+  }
+
+  void dispatch_pending() {
+    while (!stopped_ && !pending_.empty()) {
+      Worker* idle = idle_worker();
+      if (idle == nullptr) return;
+      auto next = std::move(pending_.front());
+      pending_.pop_front();
+      dispatch(*idle, std::move(next));
+    }
+  }
+
+  /// Closes a dead worker and decides its batch's fate: the task it was running failed (or,
+  /// if it died between tasks, the batch is sent again); the rest of the batch is resent.
+  void settle_death(Worker& worker) {
+    worker.dead = true;
+    worker.timer.cancel();
+    worker.socket.close();
+    worker.process.socket = -1;
+    std::unique_ptr<Job> job = std::move(worker.job);
+    const WorkerSlot& slot = ForkServer::instance().slot(worker.process.slot);
+    const std::uint64_t running = slot.task.load(std::memory_order_acquire);
+    const int status =
+        ProcessPool::has_exited(worker.process) ? ProcessPool::exit_status(worker.process) : 0;
+    const Worker::Ending ending = worker.ending;
+    ProcessPool::instance().discard(worker.process);
+    if (!job) return;
+    BatchBase& batch = *job->batch;
+    if (stopped_ || ending == Worker::Ending::stopped) {
+      completed_.push_back(std::move(job->batch));
+      return;
+    }
+    std::size_t position = batch.finished;
+    if (running != 0 && running - 1 >= batch.first && running - 1 < batch.first + batch.count) {
+      position = static_cast<std::size_t>(running - 1 - batch.first);
+    } else if (++job->deaths_between_tasks <= 2) {
+      // It died outside any task (killed from outside, say): no task is to blame; try again.
+      resend(std::move(job));
+      return;
+    }
+    auto [name, call] = batch.describe(position);
+    const std::size_t index = batch.first + position;
+    std::exception_ptr failure =
+        ending == Worker::Ending::timed_out
+            ? std::make_exception_ptr(
+                  TaskTimeout(index, std::move(name), call,
+                              settings_.timeout.value_or(std::chrono::duration<double>::zero()),
+                              "the worker running it was killed"))
+            : std::make_exception_ptr(WorkerCrashed(index, std::move(name), call,
+                                                    WIFSIGNALED(status) ? WTERMSIG(status) : 0,
+                                                    WIFEXITED(status) ? WEXITSTATUS(status) : -1));
+    if (batch.stops_at_failure()) {
+      batch.add_failure(std::move(failure));
+      completed_.push_back(std::move(job->batch));
+      return;
+    }
+    job->failures.emplace(position, std::move(failure));
+    take_failures(*job);
+    if (batch.finished == batch.count) {
+      completed_.push_back(std::move(job->batch));
+      return;
+    }
+    resend(std::move(job));
+  }
+
+  /// Sends the job's tasks without an outcome to the next free worker (a new one if need be).
+  void resend(std::unique_ptr<Job> job) {
+    encode(*job);
+    if (Worker* idle = idle_worker()) {
+      dispatch(*idle, std::move(job));
+    } else {
+      pending_.push_front(std::move(job));
+    }
+  }
+
+  /// Wakes at `when` to look at the task the worker runs; kills the worker when that task has
+  /// run for the whole timeout, else waits for that task's own deadline.
+  void watch(Worker& worker, Clock::time_point when) {
+    worker.timer.expires_at(when);
+    worker.timer.async_wait([this, &worker](const boost::system::error_code& error) {
+      if (error || worker.dead || !worker.job) return;
+      const WorkerSlot& slot = ForkServer::instance().slot(worker.process.slot);
+      const auto now = Clock::now();
+      if (slot.task.load(std::memory_order_acquire) == 0) {
+        watch(worker, now + limit());
+        return;
+      }
+      const auto deadline = Clock::time_point(std::chrono::nanoseconds(
+                                slot.started.load(std::memory_order_relaxed))) +
+                            limit();
+      if (now < deadline) {
+        watch(worker, deadline);
+        return;
+      }
+      worker.ending = Worker::Ending::timed_out;
+      kill(worker.process.pid, SIGKILL);
+    });
+  }
+
+  void interrupt(int signal) {
+    dispositions_.restore();  // a second signal does what it did before the run
+    problem_ = std::make_exception_ptr(Interrupted(signal));
+    stop();
+  }
+
+  RunSettings settings_;
+  SavedDispositions dispositions_;
+  asio::io_context io_;
+  asio::signal_set signals_;
+  std::vector<std::unique_ptr<Worker>> workers_;
+  std::deque<std::unique_ptr<Job>> pending_;
+  std::deque<std::shared_ptr<BatchBase>> completed_;
+  mutable std::map<std::uint64_t, SharedFrame> shared_frames_;
+  std::exception_ptr problem_;
+  bool stopped_ = false;
+};
+
+}  // namespace
+
+std::unique_ptr<Executor> make_processes_executor(const RunSettings& settings) {
+  return std::make_unique<ProcessesExecutor>(settings);
+}
+
+}  // namespace joblet::detail

@@ -1,0 +1,143 @@
+// Backend::threads: `workers` runners borrowed from the shared pool take batches from the
+// run's queue and put them back on its completed list.
+#include <condition_variable>
+#include <deque>
+#include <mutex>
+
+#include "../thread_pool.hpp"
+#include "backends.hpp"
+
+namespace joblet::detail {
+namespace {
+
+/// What the run and its runners share; the runners keep it alive.
+struct Queues {
+  std::mutex mutex;
+  std::condition_variable work;  // runners wait for batches
+  std::condition_variable done;  // the run waits for finished batches, starts and exits
+  std::deque<std::shared_ptr<BatchBase>> pending;
+  std::deque<std::shared_ptr<BatchBase>> completed;
+  std::atomic<bool> stop{false};
+  bool closing = false;
+  bool watch_starts = false;
+  bool started = false;  // a batch started since the run last looked
+  std::size_t runners = 0;
+};
+
+/// Runs batches until the run closes (returns true) or its batch is abandoned (false).
+bool serve(const std::shared_ptr<Queues>& queues) {
+  auto& q = *queues;
+  std::unique_lock lock(q.mutex);
+  for (;;) {
+    q.work.wait(lock, [&q] { return q.closing || !q.pending.empty(); });
+    if (q.pending.empty()) break;
+    auto batch = std::move(q.pending.front());
+    q.pending.pop_front();
+    const auto start = Clock::now();
+    batch->phase.store(BatchBase::Phase::running, std::memory_order_relaxed);
+    batch->started.store(start.time_since_epoch().count(), std::memory_order_release);
+    if (q.watch_starts) {
+      q.started = true;
+      q.done.notify_one();
+    }
+    lock.unlock();
+
+    batch->execute(q.stop);
+    batch->run_time = Clock::now() - start;
+    // The first failure stops the run now, not when the caller gets round to it.
+    if (batch->error) q.stop.store(true, std::memory_order_relaxed);
+    auto running = BatchBase::Phase::running;
+    const bool kept = batch->phase.compare_exchange_strong(running, BatchBase::Phase::done);
+
+    lock.lock();
+    // An abandoned batch's result is dropped; a replacement runner has taken this one's place.
+    if (!kept) return false;
+    q.completed.push_back(std::move(batch));
+    q.done.notify_one();
+  }
+  return true;
+}
+
+class ThreadsExecutor final : public Executor {
+ public:
+  explicit ThreadsExecutor(const RunSettings& settings) : queues_(std::make_shared<Queues>()) {
+    queues_->watch_starts = settings.timeout.has_value();
+    for (std::size_t i = 0; i < settings.workers; ++i)
+      launch_runner();
+  }
+
+  ThreadsExecutor(const ThreadsExecutor&) = delete;
+  ThreadsExecutor& operator=(const ThreadsExecutor&) = delete;
+  ThreadsExecutor(ThreadsExecutor&&) = delete;
+  ThreadsExecutor& operator=(ThreadsExecutor&&) = delete;
+
+  ~ThreadsExecutor() override {
+    std::unique_lock lock(queues_->mutex);
+    queues_->closing = true;
+    queues_->work.notify_all();
+    queues_->done.wait(lock, [this] { return queues_->runners == 0; });
+  }
+
+  void submit(std::shared_ptr<BatchBase> batch) override {
+    {
+      const std::lock_guard lock(queues_->mutex);
+      queues_->pending.push_back(std::move(batch));
+    }
+    queues_->work.notify_one();
+  }
+
+  std::shared_ptr<BatchBase> wait(std::optional<Clock::time_point> deadline) override {
+    auto& q = *queues_;
+    std::unique_lock lock(q.mutex);
+    const auto ready = [&q] { return !q.completed.empty() || q.started; };
+    if (deadline) {
+      q.done.wait_until(lock, *deadline, ready);
+    } else {
+      q.done.wait(lock, ready);
+    }
+    q.started = false;
+    if (q.completed.empty()) return nullptr;
+    auto batch = std::move(q.completed.front());
+    q.completed.pop_front();
+    return batch;
+  }
+
+  void stop() override { queues_->stop.store(true, std::memory_order_relaxed); }
+
+  bool abandon(BatchBase& batch) override {
+    auto running = BatchBase::Phase::running;
+    if (!batch.phase.compare_exchange_strong(running, BatchBase::Phase::abandoned)) return false;
+    {
+      const std::lock_guard lock(queues_->mutex);
+      --queues_->runners;
+    }
+    launch_runner();
+    return true;
+  }
+
+ private:
+  void launch_runner() {
+    {
+      const std::lock_guard lock(queues_->mutex);
+      ++queues_->runners;
+    }
+    auto closed = std::make_shared<bool>(false);
+    ThreadPool::instance().launch([queues = queues_, closed] { *closed = serve(queues); },
+                                  [queues = queues_, closed] {
+                                    if (!*closed) return;  // abandon() counted it out already
+                                    const std::lock_guard lock(queues->mutex);
+                                    --queues->runners;
+                                    queues->done.notify_all();
+                                  });
+  }
+
+  std::shared_ptr<Queues> queues_;
+};
+
+}  // namespace
+
+std::unique_ptr<Executor> make_threads_executor(const RunSettings& settings) {
+  return std::make_unique<ThreadsExecutor>(settings);
+}
+
+}  // namespace joblet::detail

@@ -1,0 +1,153 @@
+#include "joblet/cpu_count.hpp"
+
+#include <sched.h>
+
+#include <algorithm>
+#include <charconv>
+#include <cmath>
+#include <fstream>
+#include <iterator>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "joblet/detail/cpu_limits.hpp"
+
+namespace joblet {
+namespace detail {
+namespace {
+
+std::optional<long long> parse_integer(std::string_view text) {
+  while (!text.empty() && (text.back() == '\n' || text.back() == ' '))
+    text.remove_suffix(1);
+  long long value = 0;
+  const auto* end = text.data() + text.size();
+  const auto [stop, error] = std::from_chars(text.data(), end, value);
+  if (error != std::errc() || stop != end || text.empty()) return std::nullopt;
+  return value;
+}
+
+std::optional<int> cpus_for(long long quota, long long period) {
+  if (quota <= 0 || period <= 0) return std::nullopt;
+  return static_cast<int>(std::max<long long>(1, (quota + period - 1) / period));
+}
+
+std::string read_file(const std::filesystem::path& path) {
+  std::ifstream in(path);
+  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+std::optional<int> tighter(std::optional<int> a, std::optional<int> b) {
+  if (a && b) return std::min(*a, *b);
+  return a ? a : b;
+}
+
+/// Applies `limit_in` to `directory` and each ancestor up to `top`, keeping the tightest.
+template <class LimitIn>
+std::optional<int> walk_up(const std::filesystem::path& top, const std::filesystem::path& start,
+                           LimitIn limit_in) {
+  const auto root = top.lexically_normal();
+  std::optional<int> limit;
+  for (auto directory = start.lexically_normal();; directory = directory.parent_path()) {
+    if (directory.filename().empty()) directory = directory.parent_path();
+    limit = tighter(limit, limit_in(directory));
+    if (directory.native().size() <= root.native().size() || directory.parent_path() == directory) {
+      break;
+    }
+  }
+  return limit;
+}
+
+std::optional<int> v2_limit_in(const std::filesystem::path& directory) {
+  return parse_cgroup2_cpu_max(read_file(directory / "cpu.max"));
+}
+
+std::optional<int> v1_limit_in(const std::filesystem::path& directory) {
+  return parse_cgroup1_cpu_quota(read_file(directory / "cpu.cfs_quota_us"),
+                                 read_file(directory / "cpu.cfs_period_us"));
+}
+
+std::optional<int> affinity_cpus() {
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  if (sched_getaffinity(0, sizeof(set), &set) != 0) return std::nullopt;
+  const int count = CPU_COUNT(&set);
+  return count > 0 ? std::optional<int>(count) : std::nullopt;
+}
+
+}  // namespace
+
+std::optional<int> parse_cgroup2_cpu_max(std::string_view text) {
+  const auto space = text.find(' ');
+  if (space == std::string_view::npos) return std::nullopt;
+  const auto quota = parse_integer(text.substr(0, space));
+  const auto period = parse_integer(text.substr(space + 1));
+  if (!quota || !period) return std::nullopt;
+  return cpus_for(*quota, *period);
+}
+
+std::optional<int> parse_cgroup1_cpu_quota(std::string_view quota, std::string_view period) {
+  const auto q = parse_integer(quota);
+  const auto p = parse_integer(period);
+  if (!q || !p) return std::nullopt;
+  return cpus_for(*q, *p);
+}
+
+std::optional<int> cgroup_cpu_limit(const std::filesystem::path& cgroup_root,
+                                    std::string_view self_cgroup) {
+  std::optional<int> limit;
+  std::istringstream lines{std::string(self_cgroup)};
+  for (std::string line; std::getline(lines, line);) {
+    // "hierarchy-id:controllers:path"
+    const auto first = line.find(':');
+    const auto second = line.find(':', first == std::string::npos ? first : first + 1);
+    if (first == std::string::npos || second == std::string::npos) continue;
+    const std::string controllers = line.substr(first + 1, second - first - 1);
+    const std::filesystem::path path = line.substr(second + 1);
+    const auto relative = path.relative_path();
+    if (controllers.empty()) {
+      limit = tighter(limit, walk_up(cgroup_root, cgroup_root / relative, v2_limit_in));
+      continue;
+    }
+    std::istringstream names(controllers);
+    for (std::string name; std::getline(names, name, ',');) {
+      if (name != "cpu") continue;
+      for (const char* mount : {"cpu,cpuacct", "cpu", "cpuacct,cpu"}) {
+        const auto top = cgroup_root / mount;
+        limit = tighter(limit, walk_up(top, top / relative, v1_limit_in));
+      }
+    }
+  }
+  // In a container /proc/self/cgroup may name paths that are not mounted; the root files
+  // are the container's own limits then.
+  limit = tighter(limit, v2_limit_in(cgroup_root));
+  limit = tighter(limit, v1_limit_in(cgroup_root / "cpu"));
+  return limit;
+}
+
+int combine_cpu_limits(int hardware_threads, std::optional<int> affinity,
+                       std::optional<int> quota) noexcept {
+  int count = std::max(hardware_threads, 1);
+  if (affinity) count = std::min(count, *affinity);
+  if (quota) count = std::min(count, *quota);
+  return std::max(count, 1);
+}
+
+}  // namespace detail
+
+int cpu_count() noexcept {
+  static const int count = [] {
+    std::optional<int> quota;
+    try {
+      quota = detail::cgroup_cpu_limit("/sys/fs/cgroup", detail::read_file("/proc/self/cgroup"));
+    } catch (...) {
+      // Unreadable system files mean no known quota.
+    }
+    return detail::combine_cpu_limits(static_cast<int>(std::thread::hardware_concurrency()),
+                                      detail::affinity_cpus(), quota);
+  }();
+  return count;
+}
+
+}  // namespace joblet

@@ -1,0 +1,214 @@
+#include "fork_server.hpp"
+
+#include <poll.h>
+#include <sys/prctl.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <array>
+#include <cerrno>
+#include <csignal>
+#include <cstring>
+#include <map>
+#include <string>
+#include <system_error>
+
+#include "../../workers/worker_loop.hpp"
+
+namespace joblet::detail {
+namespace {
+
+[[noreturn]] void fail(const char* what) {
+  throw std::system_error(errno, std::generic_category(), std::string("joblet: ") + what);
+}
+
+/// Makes this process die with its parent; false if the parent is already gone.
+/// PR_SET_PDEATHSIG fires when the thread that forked ends, not its process: a server forked
+/// by another thread (a first processes run started there) relies on its socket to the parent
+/// closing instead, which happens when the parent process ends, however it ends.
+bool follow_parent(pid_t parent, bool forked_by_main_thread) {
+  if (forked_by_main_thread && prctl(PR_SET_PDEATHSIG, SIGKILL) != 0) return false;
+  return getppid() == parent;
+}
+
+struct Child {
+  std::uint32_t slot;
+  int socket;  // the server's copy of the worker's end: closed once the exit status is written
+};
+
+/// Receives one spawn request: the slot number, and the worker's end of its socket.
+bool receive_request(int socket, std::uint32_t& slot, int& worker_socket) {
+  std::array<char, CMSG_SPACE(sizeof(int))> control{};
+  iovec data{&slot, sizeof(slot)};
+  msghdr message{};
+  message.msg_iov = &data;
+  message.msg_iovlen = 1;
+  message.msg_control = control.data();
+  message.msg_controllen = control.size();
+  ssize_t got = 0;
+  do {
+    got = recvmsg(socket, &message, MSG_CMSG_CLOEXEC);
+  } while (got < 0 && errno == EINTR);
+  if (got != static_cast<ssize_t>(sizeof(slot))) return false;
+  const cmsghdr* header = CMSG_FIRSTHDR(&message);
+  if (header == nullptr || header->cmsg_type != SCM_RIGHTS) return false;
+  std::memcpy(&worker_socket, CMSG_DATA(header), sizeof(int));
+  return true;
+}
+
+/// The server's loop: poll() on the parent's socket and a signalfd for SIGCHLD. (No Asio here:
+/// the server forks, and passing file descriptors needs recvmsg, which Asio does not offer.)
+[[noreturn]] void serve(int parent_socket, const WorkerSlots& slots, pid_t parent,
+                        bool forked_by_main_thread) {
+  if (!follow_parent(parent, forked_by_main_thread)) _exit(0);
+  // Ctrl-C reaches the terminal's whole process group. The parent answers it (Interrupted,
+  // and it kills the workers); the server and the workers, which inherit this, must not die
+  // of it first and leave the parent without workers for its next run.
+  signal(SIGINT, SIG_IGN);
+  sigset_t child_signals;
+  sigemptyset(&child_signals);
+  sigaddset(&child_signals, SIGCHLD);
+  sigset_t original_mask;
+  sigprocmask(SIG_BLOCK, &child_signals, &original_mask);
+  const int exits = signalfd(-1, &child_signals, SFD_CLOEXEC);
+  std::map<pid_t, Child> children;
+
+  for (;;) {
+    std::array<pollfd, 2> watched{pollfd{parent_socket, POLLIN, 0}, pollfd{exits, POLLIN, 0}};
+    if (poll(watched.data(), watched.size(), -1) < 0) {
+      if (errno == EINTR) continue;
+      _exit(1);
+    }
+    if ((watched[1].revents & POLLIN) != 0) {
+      signalfd_siginfo info{};
+      while (read(exits, &info, sizeof(info)) < 0 && errno == EINTR) {
+      }
+      int status = 0;
+      pid_t pid = 0;
+      while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+        const auto child = children.find(pid);
+        if (child == children.end()) continue;
+        WorkerSlot& slot = slots[child->second.slot];
+        if (slot.pid.load(std::memory_order_relaxed) == pid) {
+          slot.exit_status.store(status, std::memory_order_relaxed);
+          slot.exited.store(true, std::memory_order_release);
+        }
+        close(child->second.socket);  // now the parent sees the worker's socket close
+        children.erase(child);
+      }
+    }
+    if ((watched[0].revents & (POLLIN | POLLHUP)) == 0) continue;
+    std::uint32_t slot = 0;
+    int worker_socket = -1;
+    if (!receive_request(parent_socket, slot, worker_socket)) _exit(0);  // the parent is gone
+    const pid_t server = getpid();
+    WorkerSlot& shared = slots[slot];
+    shared.task.store(0, std::memory_order_relaxed);
+    shared.exit_status.store(0, std::memory_order_relaxed);
+    shared.exited.store(false, std::memory_order_relaxed);
+    const pid_t pid = fork();
+    if (pid == 0) {
+      close(parent_socket);
+      close(exits);
+      for (const auto& [other, child] : children)
+        close(child.socket);
+      sigprocmask(SIG_SETMASK, &original_mask, nullptr);
+      if (!follow_parent(server, true)) _exit(0);  // the server is single-threaded
+      run_worker(worker_socket, slots[slot]);
+    }
+    if (pid > 0) {
+      shared.pid.store(pid, std::memory_order_release);
+      children.emplace(pid, Child{slot, worker_socket});
+    } else {
+      close(worker_socket);
+    }
+    const std::int32_t reply = pid > 0 ? pid : -errno;
+    while (send(parent_socket, &reply, sizeof(reply), MSG_NOSIGNAL) < 0 && errno == EINTR) {
+    }
+  }
+}
+
+}  // namespace
+
+ForkServer& ForkServer::instance() {
+  // Never destroyed: workers and the server end with the program (their sockets close).
+  static auto* server = new ForkServer;  // NOLINT(cppcoreguidelines-owning-memory)
+  return *server;
+}
+
+ForkServer::ForkServer() : slots_(WorkerSlots::create()) {
+  std::array<int, 2> ends{};
+  if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, ends.data()) != 0) {
+    fail("socketpair for the fork server");
+  }
+  const pid_t parent = getpid();
+  const bool forked_by_main_thread = gettid() == parent;
+  pid_ = fork();
+  if (pid_ < 0) fail("fork of the fork server");
+  if (pid_ == 0) {
+    close(ends[0]);
+    serve(ends[1], slots_, parent, forked_by_main_thread);
+  }
+  close(ends[1]);
+  socket_ = ends[0];
+  free_slots_.reserve(kMaxWorkers);
+  for (std::uint32_t i = kMaxWorkers; i-- > 0;)
+    free_slots_.push_back(i);
+}
+
+WorkerProcess ForkServer::spawn() {
+  const std::lock_guard lock(mutex_);
+  if (free_slots_.empty()) {
+    throw std::runtime_error("joblet: more than " + std::to_string(kMaxWorkers) +
+                             " worker processes at once");
+  }
+  std::array<int, 2> ends{};
+  if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, ends.data()) != 0) {
+    fail("socketpair for a worker");
+  }
+  const std::uint32_t slot = free_slots_.back();
+
+  std::array<char, CMSG_SPACE(sizeof(int))> control{};
+  std::uint32_t request = slot;
+  iovec data{&request, sizeof(request)};
+  msghdr message{};
+  message.msg_iov = &data;
+  message.msg_iovlen = 1;
+  message.msg_control = control.data();
+  message.msg_controllen = control.size();
+  cmsghdr* header = CMSG_FIRSTHDR(&message);
+  header->cmsg_level = SOL_SOCKET;
+  header->cmsg_type = SCM_RIGHTS;
+  header->cmsg_len = CMSG_LEN(sizeof(int));
+  std::memcpy(CMSG_DATA(header), &ends[1], sizeof(int));
+  ssize_t sent = 0;
+  do {
+    sent = sendmsg(socket_, &message, MSG_NOSIGNAL);
+  } while (sent < 0 && errno == EINTR);
+  close(ends[1]);
+  std::int32_t reply = 0;
+  ssize_t got = 0;
+  if (sent == static_cast<ssize_t>(sizeof(request))) {
+    do {
+      got = recv(socket_, &reply, sizeof(reply), 0);
+    } while (got < 0 && errno == EINTR);
+  }
+  if (got != static_cast<ssize_t>(sizeof(reply)) || reply <= 0) {
+    close(ends[0]);
+    errno = reply < 0 ? -reply : EPIPE;
+    fail("the fork server could not start a worker");
+  }
+  free_slots_.pop_back();
+  return {reply, ends[0], slot};
+}
+
+void ForkServer::release(WorkerProcess& worker) {
+  if (worker.socket >= 0) close(worker.socket);
+  const std::lock_guard lock(mutex_);
+  free_slots_.push_back(worker.slot);
+  worker = {};
+}
+
+}  // namespace joblet::detail

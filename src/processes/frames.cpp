@@ -1,0 +1,78 @@
+#include "frames.hpp"
+
+#include <algorithm>
+#include <cstring>
+
+namespace joblet::detail {
+namespace {
+
+std::uint32_t read_length(const std::byte* header) {
+  std::uint32_t length = 0;
+  for (int i = 3; i >= 0; --i) {
+    length = (length << 8U) | std::to_integer<std::uint32_t>(header[i]);
+  }
+  return length;
+}
+
+}  // namespace
+
+std::size_t begin_frame(Bytes& bytes, FrameType type) {
+  const std::size_t header = bytes.size();
+  bytes.resize(header + kFrameHeaderSize, std::byte{0});
+  bytes[header + 4] = static_cast<std::byte>(type);
+  return header;
+}
+
+void finish_frame(Bytes& bytes, std::size_t header) {
+  const std::size_t payload = bytes.size() - header - kFrameHeaderSize;
+  if (payload > kMaxFramePayload) {
+    throw std::length_error("joblet: a batch of " + std::to_string(payload) +
+                            " bytes is larger than the 1 GiB a message may carry; lower "
+                            "Options::batch_size, or share() large arguments");
+  }
+  for (int i = 0; i < 4; ++i) {
+    bytes[header + static_cast<std::size_t>(i)] =
+        static_cast<std::byte>((payload >> (8U * static_cast<unsigned>(i))) & 0xFFU);
+  }
+}
+
+std::span<std::byte> FrameReader::space(std::size_t bytes) {
+  if (start_ > 0 && buffer_.size() - end_ < bytes) {
+    // Move what is left of the last frames to the front rather than growing without end.
+    std::memmove(buffer_.data(), buffer_.data() + start_, end_ - start_);
+    end_ -= start_;
+    start_ = 0;
+  }
+  if (buffer_.size() - end_ < bytes) buffer_.resize(end_ + std::max(bytes, buffer_.size()));
+  return {buffer_.data() + end_, buffer_.size() - end_};
+}
+
+void FrameReader::commit(std::size_t bytes) {
+  end_ += std::min(bytes, buffer_.size() - end_);
+}
+
+std::optional<Frame> FrameReader::next() {
+  if (end_ - start_ < kFrameHeaderSize) return std::nullopt;
+  const std::byte* header = buffer_.data() + start_;
+  const std::size_t length = read_length(header);
+  const auto type = static_cast<FrameType>(header[4]);
+  if (header[5] != std::byte{0} || header[6] != std::byte{0} || header[7] != std::byte{0}) {
+    throw MalformedFrame(
+        "joblet: malformed message from a worker: a frame header with "
+        "non-zero reserved bytes");
+  }
+  if (std::find(accepted_.begin(), accepted_.end(), type) == accepted_.end()) {
+    throw MalformedFrame("joblet: malformed message from a worker: unknown frame type " +
+                         std::to_string(std::to_integer<int>(header[4])));
+  }
+  if (length > kMaxFramePayload) {
+    throw MalformedFrame("joblet: malformed message from a worker: a frame of " +
+                         std::to_string(length) + " bytes, more than the 1 GiB limit");
+  }
+  if (end_ - start_ - kFrameHeaderSize < length) return std::nullopt;
+  const Frame frame{type, {buffer_.data() + start_ + kFrameHeaderSize, length}};
+  start_ += kFrameHeaderSize + length;
+  return frame;
+}
+
+}  // namespace joblet::detail

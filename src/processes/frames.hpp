@@ -1,0 +1,72 @@
+// Frames: how messages between the parent and a worker are cut out of a byte stream.
+//
+// A frame is an 8-byte header (payload length as a little-endian u32, a type byte, three zero
+// bytes) and the payload. Everything a worker sends is checked before it is trusted: a wrong
+// length, an unknown type or garbage is a MalformedFrame, never a crash or a hang.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <stdexcept>
+#include <string>
+
+#include "joblet/detail/archive.hpp"
+
+namespace joblet::detail {
+
+enum class FrameType : std::uint8_t {
+  // parent to worker
+  run_batch = 1,     ///< tasks to run
+  shared_value = 2,  ///< a Shared value the next batches refer to
+  end_of_run = 3,    ///< forget the run's shared values
+  // worker to parent
+  batch_done = 16,    ///< result records of a batch
+  worker_error = 17,  ///< the worker could not run a batch at all
+};
+
+inline constexpr std::size_t kFrameHeaderSize = 8;
+/// The largest payload: batches above it are refused when written ("lower batch_size").
+inline constexpr std::size_t kMaxFramePayload = std::size_t{1} << 30U;
+
+class MalformedFrame : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+/// Starts a frame at the end of `bytes`; returns where its header is, for finish_frame.
+std::size_t begin_frame(Bytes& bytes, FrameType type);
+/// Writes the payload length into the header; throws when the payload is too large.
+void finish_frame(Bytes& bytes, std::size_t header);
+
+struct Frame {
+  FrameType type;
+  std::span<const std::byte> payload;
+};
+
+/// Cuts frames out of bytes that arrive in pieces of any size.
+class FrameReader {
+ public:
+  /// `accepted`: the frame types this side may receive; others are malformed.
+  explicit FrameReader(std::span<const FrameType> accepted) : accepted_(accepted) {}
+
+  /// Room for at least `bytes` more bytes; write into it, then commit() what was written.
+  std::span<std::byte> space(std::size_t bytes);
+  void commit(std::size_t bytes);
+
+  /// The next whole frame, valid until the next call to next() or space(); nullopt until one
+  /// has arrived.
+  std::optional<Frame> next();
+
+  /// Bytes received but not yet returned in a frame.
+  [[nodiscard]] std::size_t buffered() const noexcept { return end_ - start_; }
+
+ private:
+  std::span<const FrameType> accepted_;
+  Bytes buffer_;
+  std::size_t start_ = 0;  // first byte not yet returned in a frame
+  std::size_t end_ = 0;    // one past the last byte received
+};
+
+}  // namespace joblet::detail

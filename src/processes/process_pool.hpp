@@ -1,0 +1,42 @@
+// Worker processes kept between runs, so a run does not pay for forking them.
+#pragma once
+
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+#include <mutex>
+#include <vector>
+
+#include "fork_server.hpp"
+
+namespace joblet::detail {
+
+class ProcessPool {
+ public:
+  static ProcessPool& instance();
+
+  /// `count` workers for a run: idle ones first, new ones for the rest.
+  std::vector<WorkerProcess> lease(std::size_t count);
+  /// A worker that finished its run healthy and idle.
+  void give_back(WorkerProcess worker);
+  /// A worker that died (and was reaped) or must go.
+  void discard(WorkerProcess& worker);
+
+  /// Whether the fork server has reaped this worker.
+  [[nodiscard]] static bool has_exited(const WorkerProcess& worker);
+  /// The waitpid() status of a worker that has exited.
+  [[nodiscard]] static int exit_status(const WorkerProcess& worker);
+
+ private:
+  std::mutex mutex_;
+  std::vector<WorkerProcess> idle_;
+};
+
+/// What the processes backend sent, for tests and benchmarks.
+struct TransportCounters {
+  std::atomic<std::uint64_t> bytes_to_workers{0};
+  std::atomic<std::uint64_t> shared_values_sent{0};
+};
+TransportCounters& transport_counters();
+
+}  // namespace joblet::detail

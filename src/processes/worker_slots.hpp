@@ -1,0 +1,44 @@
+// What the parent, the fork server and each worker share in memory: per worker, the task it
+// is running and how the worker ended. Written without a message, so a worker that crashes or
+// hangs has already said which task it was in.
+#pragma once
+
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+
+namespace joblet::detail {
+
+struct alignas(64) WorkerSlot {
+  /// The worker using the slot; set by the fork server, which alone writes the fields below.
+  std::atomic<int> pid{0};
+  /// Index + 1 of the task the worker is running; 0 between tasks.
+  std::atomic<std::uint64_t> task{0};
+  /// steady_clock time in nanoseconds when that task started.
+  std::atomic<std::int64_t> started{0};
+  /// waitpid() status, written by the fork server once it has reaped `pid`.
+  std::atomic<int> exit_status{0};
+  std::atomic<bool> exited{false};
+};
+
+inline constexpr std::size_t kMaxWorkers = 1024;
+
+/// A shared memory region of kMaxWorkers slots (a memfd, so that an exec'd fork server maps it
+/// too); inherited by every process forked after it.
+class WorkerSlots {
+ public:
+  /// Creates the region in the parent.
+  static WorkerSlots create();
+  /// Maps a region made by create() in another process, from its file descriptor.
+  static WorkerSlots attach(int fd);
+
+  WorkerSlot& operator[](std::size_t index) const noexcept { return slots_[index]; }
+  [[nodiscard]] int fd() const noexcept { return fd_; }
+
+ private:
+  WorkerSlots(int fd, WorkerSlot* slots) : fd_(fd), slots_(slots) {}
+  int fd_ = -1;
+  WorkerSlot* slots_ = nullptr;
+};
+
+}  // namespace joblet::detail

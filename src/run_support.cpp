@@ -1,0 +1,132 @@
+// The non-template parts of a run: the errors it makes.
+#include <cxxabi.h>
+
+#include <exception>
+#include <map>
+#include <memory>
+#include <stdexcept>
+#include <string>
+
+#include "joblet/detail/batch.hpp"
+#include "joblet/detail/run.hpp"
+#include "joblet/detail/type_name.hpp"
+#include "joblet/errors.hpp"
+#include "joblet/parallel.hpp"
+#include "joblet/share.hpp"
+
+namespace joblet::detail {
+
+std::exception_ptr capture_task_error(std::size_t index, std::string task_name, std::string call) {
+  std::string type = "an exception of unknown type";
+  if (const std::type_info* thrown = abi::__cxa_current_exception_type()) {
+    type = demangle(thrown->name());
+  }
+  std::string message;
+  try {
+    throw;
+  } catch (const std::exception& error) {
+    message = error.what();
+  } catch (...) {  // NOLINT(bugprone-empty-catch): a non-std exception has no message
+  }
+  try {
+    std::throw_with_nested(TaskError(index, std::move(task_name), std::move(call), std::move(type),
+                                     std::move(message)));
+  } catch (...) {
+    return std::current_exception();
+  }
+}
+
+std::exception_ptr make_timeout_error(std::size_t index, std::string task_name,
+                                      const std::string& call, const RunSettings& settings) {
+  const char* note = settings.backend == Backend::threads
+                         ? "the threads backend cannot stop a running thread: the task goes on in "
+                           "the background and its result is dropped"
+                         : "";
+  return std::make_exception_ptr(
+      TaskTimeout(index, std::move(task_name), call,
+                  settings.timeout.value_or(std::chrono::duration<double>::zero()), note));
+}
+
+void throw_cannot_copy_tasks_for_timeout() {
+  throw std::invalid_argument(
+      "joblet: with Options::timeout the threads backend runs copies of the tasks (a task that "
+      "times out outlives the call), and these tasks cannot be copied; make their arguments "
+      "copyable (share large or move-only state through a std::shared_ptr), or drop the "
+      "timeout");
+}
+
+namespace {
+
+/// Serves the round trip both ways: Shared values written are found again when read.
+class RoundTripShared final : public SharedOutbox, public SharedInbox {
+ public:
+  RoundTripShared() : outbox_(shared_outbox), inbox_(shared_inbox) {
+    shared_outbox = this;
+    shared_inbox = this;
+  }
+  ~RoundTripShared() override {
+    shared_outbox = outbox_;
+    shared_inbox = inbox_;
+  }
+  RoundTripShared(const RoundTripShared&) = delete;
+  RoundTripShared& operator=(const RoundTripShared&) = delete;
+  RoundTripShared(RoundTripShared&&) = delete;
+  RoundTripShared& operator=(RoundTripShared&&) = delete;
+
+  void refer(std::uint64_t id, std::shared_ptr<const void> value,
+             void (* /*write*/)(const void* value, Bytes& bytes)) override {
+    values_.emplace(id, std::move(value));
+  }
+  std::shared_ptr<const void> find(
+      std::uint64_t id, const std::type_info& /*type*/,
+      std::shared_ptr<const void> (* /*read*/)(std::span<const std::byte> bytes)) override {
+    return values_.at(id);
+  }
+
+ private:
+  std::map<std::uint64_t, std::shared_ptr<const void>> values_;
+  SharedOutbox* outbox_;
+  SharedInbox* inbox_;
+};
+
+}  // namespace
+
+void check_round_trip(const BatchBase& batch) {
+  const RoundTripShared shared;
+  Bytes written;
+  {
+    OutputArchive out(written);
+    batch.write_task(out, 0);
+  }
+  InputArchive in(written);
+  FunctionId kind;
+  in(kind);
+  Bytes again;
+  OutputArchive out(again);
+  out(kind);
+  std::string problem;
+  try {
+    task_kind_at(kind).rewrite(in, out);
+    if (in.remaining() != 0) problem = std::to_string(in.remaining()) + " bytes were left unread";
+  } catch (const std::exception& error) {
+    problem = error.what();
+  }
+  if (problem.empty() && again != written) problem = "the bytes written the second time differ";
+  if (!problem.empty()) {
+    const auto [name, call] = batch.describe(0);
+    throw NotSerializable("joblet: task " + std::to_string(batch.first) + " " + call +
+                          " does not survive being written and read back (" + problem +
+                          "): check that the serialize() (or save and load) of each argument "
+                          "reads the same members, in the same order, as it writes");
+  }
+}
+
+void throw_return_as_needs_imap(ReturnAs return_as) {
+  throw std::invalid_argument(
+      std::string("joblet: Options::return_as = ") +
+      (return_as == ReturnAs::generator ? "generator" : "generator_unordered") +
+      " makes results a lazy range: call Parallel::imap(tasks) for it, or leave return_as = "
+      "list to get a std::vector from Parallel::operator()");
+}
+
+}  // namespace joblet::detail

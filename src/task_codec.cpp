@@ -1,0 +1,76 @@
+#include "joblet/detail/task_codec.hpp"
+
+#include <cxxabi.h>
+
+#include <string>
+
+namespace joblet::detail {
+
+const TaskKind& task_kind_at(const FunctionId& id) {
+  const auto* kind = static_cast<const TaskKind*>(function_address(id));
+  if (kind->magic != kTaskKindMagic) {
+    throw NotSerializable("joblet: no task kind at module " + std::to_string(id.module) +
+                          " offset " + std::to_string(id.offset) +
+                          ": the processes do not run the same program");
+  }
+  return *kind;
+}
+
+void write_current_failure(OutputArchive& out) {
+  std::string type = "an exception of unknown type";
+  if (const std::type_info* thrown = abi::__cxa_current_exception_type()) {
+    type = demangle(thrown->name());
+  }
+  std::string message;
+  try {
+    throw;
+  } catch (const std::exception& error) {
+    message = error.what();
+  } catch (...) {  // NOLINT(bugprone-empty-catch): a non-std exception has no message
+  }
+  out(TaskStatus::failed, type, message);
+}
+
+void throw_unknown_status(TaskStatus status) {
+  throw MalformedBytes("joblet: malformed bytes: a result record with status " +
+                       std::to_string(static_cast<int>(status)) + " (0 is a value, 1 a failure)");
+}
+
+void throw_function_cannot_travel(const std::string& task_name, const std::string& function_type,
+                                  bool is_lambda) {
+  throw NotSerializable(
+      "joblet: the function of task " + task_name + " cannot cross a process boundary: " +
+      (is_lambda ? "it is a lambda that captures variables. Pass the captured values as "
+                   "arguments of joblet::delayed(fn, args...) instead, and let the lambda "
+                   "capture nothing"
+                 : "its type " + function_type +
+                       " has state that cereal cannot write. Give it a serialize(Archive&) "
+                       "member, or pass its state as arguments"));
+}
+
+void throw_argument_cannot_travel(const std::string& task_name, std::size_t position,
+                                  const std::string& argument_type) {
+  throw NotSerializable(
+      "joblet: argument " + std::to_string(position) + " of task " + task_name + " has type " +
+      argument_type +
+      ", which cannot cross a process boundary. Give it `template <class Archive> void "
+      "serialize(Archive& ar) { ar(member1, member2); }` (cereal) or a Boost.Serialization "
+      "serialize(Archive&, unsigned); pass values rather than pointers or std::ref; share large "
+      "read-only data with joblet::share()");
+}
+
+void throw_result_cannot_travel(const std::string& result_type) {
+  throw NotSerializable("joblet: tasks return " + result_type +
+                        ", which cannot cross a process boundary. Give it `template <class "
+                        "Archive> void serialize(Archive& ar)` (cereal) or a "
+                        "Boost.Serialization serialize(Archive&, unsigned), or return a value "
+                        "made of standard types");
+}
+
+void throw_not_a_delayed(const std::string& task_type) {
+  throw NotSerializable("joblet: tasks of type " + task_type +
+                        " cannot cross a process boundary: make them with "
+                        "joblet::delayed(fn, args...), or hold them in a joblet::Task");
+}
+
+}  // namespace joblet::detail
