@@ -1,0 +1,26 @@
+# Runs PROGRAM with ARGS under each of BACKENDS and fails unless every run prints the same best
+# fit: the table of fitted values, and the verdict.
+#   cmake -DPROGRAM=... "-DARGS=--grid 400,10,8" -DBACKENDS=threads,processes -P same_best_fit.cmake
+separate_arguments(args UNIX_COMMAND "${ARGS}")
+string(REPLACE "," ";" BACKENDS "${BACKENDS}")
+set(reference "")
+foreach(backend IN LISTS BACKENDS)
+  execute_process(COMMAND ${PROGRAM} ${args} --backend ${backend} --out ${OUT_DIR}/${backend}.svg
+                  OUTPUT_VARIABLE output ERROR_VARIABLE errors RESULT_VARIABLE status)
+  if(NOT status EQUAL 0)
+    message(FATAL_ERROR "${backend}: exit status ${status}\n${output}${errors}")
+  endif()
+  string(REGEX MATCH "truth +best fit[^(]*" table "${output}")
+  string(REGEX MATCH "recovered: [a-z]+" verdict "${output}")
+  set(fit "${table}${verdict}")
+  if(fit STREQUAL "")
+    message(FATAL_ERROR "${backend}: no best-fit table in\n${output}")
+  endif()
+  if(reference STREQUAL "")
+    set(reference "${fit}")
+    set(reference_backend ${backend})
+  elseif(NOT fit STREQUAL reference)
+    message(FATAL_ERROR "${backend} found\n${fit}\nbut ${reference_backend} found\n${reference}")
+  endif()
+  message(STATUS "${backend}: same best fit")
+endforeach()
