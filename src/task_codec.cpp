@@ -2,18 +2,25 @@
 
 #include <cxxabi.h>
 
+#include <cstdint>
+#include <cstring>
 #include <string>
 
 namespace joblet::detail {
 
 const TaskKind& task_kind_at(const FunctionId& id) {
-  const auto* kind = static_cast<const TaskKind*>(function_address(id));
-  if (kind->magic != kTaskKindMagic) {
+  // The address comes from another process's bytes: until the magic is seen it may point
+  // anywhere in the module, so it is read as bytes, and only where a TaskKind could start.
+  const void* address = function_address(id);
+  std::uint64_t magic = 0;
+  const bool aligned = reinterpret_cast<std::uintptr_t>(address) % alignof(TaskKind) == 0;
+  if (aligned) std::memcpy(&magic, address, sizeof magic);
+  if (magic != kTaskKindMagic) {
     throw NotSerializable("joblet: no task kind at module " + std::to_string(id.module) +
                           " offset " + std::to_string(id.offset) +
                           ": the processes do not run the same program");
   }
-  return *kind;
+  return *static_cast<const TaskKind*>(address);
 }
 
 void write_current_failure(OutputArchive& out) {
