@@ -9,6 +9,7 @@
 
 #include <benchmark/benchmark.h>
 #include <tbb/blocked_range.h>
+#include <tbb/global_control.h>
 #include <tbb/parallel_for.h>
 #include <tbb/partitioner.h>
 
@@ -340,6 +341,8 @@ int main(int argc, char** argv) {
                               "built without optimisation: configure with "
                               "-DCMAKE_BUILD_TYPE=Release");
 #endif
+  // Every contender gets the two workers joblet's n_jobs=2 gets, on a machine of any size.
+  const tbb::global_control two_workers(tbb::global_control::max_allowed_parallelism, 2);
   register_benchmarks();
   benchmark::RunSpecifiedBenchmarks();
   benchmark::Shutdown();
