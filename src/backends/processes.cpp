@@ -310,6 +310,10 @@ class ProcessesExecutor final : public Executor {
                       std::to_string(worker.process.pid) + "; it was killed)"));
             worker.ending = Worker::Ending::stopped;
             kill(worker.process.pid, SIGKILL);
+            // Nothing more is read from it: the rest of its bytes would be malformed again,
+            // and a second error while the run drains would have nowhere to go.
+            settle_death(worker);
+            return;
           }
           read_from(worker);
         });
