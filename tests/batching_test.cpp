@@ -82,6 +82,12 @@ long peak_memory_kb() {
   return -1;
 }
 
+#if defined(__SANITIZE_THREAD__)
+constexpr bool kSanitizedByThreads = true;
+#else
+constexpr bool kSanitizedByThreads = false;
+#endif
+
 void reset_peak_memory() {
   std::ofstream("/proc/self/clear_refs") << "5";
 }
@@ -104,7 +110,9 @@ TEST(Batching, TenMillionLazyTasksRunInMemoryThatDoesNotGrowWithTheirCount) {
   const long growth_kb = peak_memory_kb() - before;
   EXPECT_EQ(total.load(), std::int64_t{kTasks} * (kTasks - 1) / 2);
   // The tasks alone would take 10^7 x 40 bytes = 400 MB if they were all read first.
-  EXPECT_LT(growth_kb, 40'000) << "peak memory grew by " << growth_kb << " kB";
+  // ThreadSanitizer's shadow of the batches in flight adds a little over the plain bound.
+  EXPECT_LT(growth_kb, kSanitizedByThreads ? 100'000 : 40'000)
+      << "peak memory grew by " << growth_kb << " kB";
 }
 
 }  // namespace

@@ -65,6 +65,10 @@ constexpr Ending kSegfaultEnding =
 
 constexpr int kExitCode = 3;
 
+/// How soon a crash must be reported. Under the sanitizers a crashing worker first writes a
+/// symbolized report, which took 2.3 s on a loaded machine; they still catch a hang.
+constexpr std::chrono::milliseconds kCrashReportLimit = kSanitized ? 20s : 1s;
+
 /// Tasks 3, 13, 23, ... crash; the others return value_at(task).
 bool crashes(int task) {
   return task % 10 == 3;
@@ -165,7 +169,7 @@ TEST_P(Crash, IsAWorkerCrashedNamingTaskFunctionAndCauseWithinASecond) {
   }
   EXPECT_TRUE(is_crash(*crash, kFirstCrash, kind.ending));
   EXPECT_TRUE(crash->task_name().ends_with(kind.function)) << crash->task_name();
-  EXPECT_LT(elapsed, 1s);
+  EXPECT_LT(elapsed, kCrashReportLimit);
 }
 
 TEST_P(Crash, TheNextCallWorks) {

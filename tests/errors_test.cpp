@@ -102,7 +102,10 @@ TEST_P(ErrorsInProcessTest, TasksNotStartedWhenTheFirstFailsAreNeverStarted) {
     if (i > 10) failed.wait(false);
     return i;
   };
-  EXPECT_THROW(parallel().map(task, std::views::iota(0, kTasks)), joblet::TaskError);
+  // A fixed batch size: the bound below must not depend on how large automatic batches grow.
+  joblet::Options options = GetParam().options();
+  options.batch_size = 64;
+  EXPECT_THROW(joblet::Parallel(options).map(task, std::views::iota(0, kTasks)), joblet::TaskError);
   const int after_throw = started.load();
   if (GetParam().backend == joblet::Backend::sequential) {
     EXPECT_EQ(after_throw, 11);

@@ -127,9 +127,14 @@ TEST(ProcessSafety, ThreadedParentRunsTwoHundredCallsWithoutAHang) {
 }
 
 // Without init, the first call forks the fork server from a program whose threads hold locks.
+// glibc's malloc is fork-safe; AddressSanitizer's allocator in GCC 12 is not: a worker was seen
+// waiting forever on an allocator lock that a hammering thread held at the fork. So this case
+// is built without AddressSanitizer only.
+#if !defined(__SANITIZE_ADDRESS__)
 TEST(ProcessSafety, ThreadedParentWithoutInitRunsTwoHundredCallsWithoutAHang) {
   runs_two_hundred_calls("first-use");
 }
+#endif
 
 TEST(ProcessSafety, KilledParentLeavesNoWorkerBehind) {
   Helper parent(JOBLET_PARENT_KILLED, {}, ProcessGroup::own);
