@@ -2,6 +2,7 @@
 
 #include <cxxabi.h>
 
+#include <bit>
 #include <cstdint>
 #include <cstring>
 #include <string>
@@ -13,7 +14,7 @@ const TaskKind& task_kind_at(const FunctionId& id) {
   // anywhere in the module, so it is read as bytes, and only where a TaskKind could start.
   const void* address = function_address(id);
   std::uint64_t magic = 0;
-  const bool aligned = reinterpret_cast<std::uintptr_t>(address) % alignof(TaskKind) == 0;
+  const bool aligned = std::bit_cast<std::uintptr_t>(address) % alignof(TaskKind) == 0;
   if (aligned) std::memcpy(&magic, address, sizeof magic);
   if (magic != kTaskKindMagic) {
     throw NotSerializable("joblet: no task kind at module " + std::to_string(id.module) +

@@ -8,6 +8,7 @@
 #include <chrono>
 #include <cstring>
 #include <map>
+#include <optional>
 #include <string>
 
 #include "../src/processes/frames.hpp"
@@ -45,7 +46,7 @@ class SharedCache final : public SharedInbox {
   struct Entry {
     Bytes bytes;
     std::shared_ptr<const void> value;
-    const std::type_info* type;
+    const std::type_info* type = nullptr;
   };
   std::map<std::uint64_t, Entry> entries_;
 };
@@ -116,6 +117,7 @@ Bytes worker_error(const std::string& message) {
 
 /// Blocks up to this size come from, and go back to, the worker's heap (see run_worker).
 constexpr int kKeptBlockBytes = 32 << 20;  // glibc's largest mmap threshold on 64-bit
+constexpr std::size_t kReadBytes = std::size_t{64} * 1024;
 
 constexpr std::array kFromParent{FrameType::run_batch, FrameType::shared_value,
                                  FrameType::end_of_run};
@@ -127,26 +129,29 @@ void run_worker(int socket, WorkerSlot& slot) {
   // to the kernel when freed, and the next batch faults every page in again (bench/
   // compare_processes.py: a 1 MiB argument's round trip took 15x the raw socket copy that
   // way); a worker keeps its freed memory for the next batch instead.
-  mallopt(M_MMAP_THRESHOLD, kKeptBlockBytes);
-  mallopt(M_TRIM_THRESHOLD, kKeptBlockBytes);
+  mallopt(M_MMAP_THRESHOLD, kKeptBlockBytes);  // NOLINT(concurrency-mt-unsafe): one thread
+  mallopt(M_TRIM_THRESHOLD, kKeptBlockBytes);  // NOLINT(concurrency-mt-unsafe)
   SharedCache shared;
   shared_inbox = &shared;
   FrameReader frames(kFromParent);
   for (;;) {
-    const auto space = frames.space(64 * 1024);
+    const auto space = frames.space(kReadBytes);
     const ssize_t got = read(socket, space.data(), space.size());
     if (got < 0 && errno == EINTR) continue;
     if (got <= 0) _exit(0);  // the parent closed the socket or exited
     frames.commit(static_cast<std::size_t>(got));
     try {
-      while (auto frame = frames.next()) {
-        if (frame->type == FrameType::run_batch) {
-          write_all(socket, run_batch(frame->payload, slot));
-        } else if (frame->type == FrameType::shared_value) {
-          InputArchive in(frame->payload);
+      for (;;) {
+        const std::optional<Frame> next = frames.next();
+        if (!next.has_value()) break;
+        const Frame& frame = *next;
+        if (frame.type == FrameType::run_batch) {
+          write_all(socket, run_batch(frame.payload, slot));
+        } else if (frame.type == FrameType::shared_value) {
+          InputArchive in(frame.payload);
           std::uint64_t id = 0;
           in(id);
-          shared.store(id, frame->payload.subspan(sizeof(id)));
+          shared.store(id, frame.payload.subspan(sizeof(id)));
         } else {
           shared.clear();
         }

@@ -1,7 +1,6 @@
 // Backend::processes: batches go to worker processes as bytes; one Asio io_context per run
 // multiplexes the workers' sockets, a timer per worker watches task timeouts, and a signal set
 // turns SIGINT / SIGTERM into joblet::Interrupted.
-#include <signal.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 
@@ -32,7 +31,7 @@ namespace asio = boost::asio;
 using Socket = asio::local::stream_protocol::socket;
 
 constexpr std::array kFromWorker{FrameType::batch_done, FrameType::worker_error};
-constexpr std::size_t kReadChunk = 64 * 1024;
+constexpr std::size_t kReadChunk = std::size_t{64} * 1024;
 
 /// The dispositions of SIGINT and SIGTERM before the run, put back after it (Asio's own
 /// signal_set would leave the default action behind).
@@ -92,7 +91,7 @@ class ProcessesExecutor;
 class Outbox final : public SharedOutbox {
  public:
   Outbox(std::map<std::uint64_t, SharedFrame>& frames, std::vector<std::uint64_t>& referred)
-      : frames_(frames), referred_(referred), previous_(shared_outbox) {
+      : frames_(&frames), referred_(&referred), previous_(shared_outbox) {
     shared_outbox = this;
   }
   ~Outbox() override { shared_outbox = previous_; }
@@ -103,23 +102,23 @@ class Outbox final : public SharedOutbox {
 
   void refer(std::uint64_t id, std::shared_ptr<const void> value,
              void (*write)(const void* value, Bytes& bytes)) override {
-    if (!frames_.contains(id)) {
+    if (!frames_->contains(id)) {
       SharedFrame shared{{}, std::move(value)};
       const std::size_t header = begin_frame(shared.frame, FrameType::shared_value);
       OutputArchive out(shared.frame);
       out(id);
       write(shared.value.get(), shared.frame);
       finish_frame(shared.frame, header);
-      frames_.emplace(id, std::move(shared));
+      frames_->emplace(id, std::move(shared));
     }
-    if (std::find(referred_.begin(), referred_.end(), id) == referred_.end()) {
-      referred_.push_back(id);
+    if (std::find(referred_->begin(), referred_->end(), id) == referred_->end()) {
+      referred_->push_back(id);
     }
   }
 
  private:
-  std::map<std::uint64_t, SharedFrame>& frames_;
-  std::vector<std::uint64_t>& referred_;
+  std::map<std::uint64_t, SharedFrame>* frames_;
+  std::vector<std::uint64_t>* referred_;
   SharedOutbox* previous_;
 };
 
@@ -139,6 +138,7 @@ class ProcessesExecutor final : public Executor {
   ProcessesExecutor(ProcessesExecutor&&) = delete;
   ProcessesExecutor& operator=(ProcessesExecutor&&) = delete;
 
+  // NOLINTNEXTLINE(bugprone-exception-escape): only bad_alloc can escape, and it ends the program
   ~ProcessesExecutor() override {
     boost::system::error_code ignored;
     signals_.clear(ignored);
@@ -151,14 +151,14 @@ class ProcessesExecutor final : public Executor {
         kill(worker->process.pid, SIGKILL);
         worker->socket.close(ignored);
         worker->process.socket = -1;
-        ProcessPool::instance().discard(worker->process);
+        ProcessPool::discard(worker->process);
         continue;
       }
       asio::write(worker->socket, asio::buffer(end_of_run), ignored);
       worker->timer.cancel();
       worker->process.socket = worker->socket.release(ignored);
       if (ignored) {
-        ProcessPool::instance().discard(worker->process);
+        ProcessPool::discard(worker->process);
       } else {
         ProcessPool::instance().give_back(worker->process);
       }
@@ -245,7 +245,7 @@ class ProcessesExecutor final : public Executor {
 
   /// Writes the run_batch frame for the tasks of the job's batch that have no outcome yet.
   void encode(Job& job) const {
-    BatchBase& batch = *job.batch;
+    const BatchBase& batch = *job.batch;
     job.request.clear();
     job.shared.clear();
     const std::size_t header = begin_frame(job.request, FrameType::run_batch);
@@ -408,7 +408,7 @@ class ProcessesExecutor final : public Executor {
     const int status =
         ProcessPool::has_exited(worker.process) ? ProcessPool::exit_status(worker.process) : 0;
     const Worker::Ending ending = worker.ending;
-    ProcessPool::instance().discard(worker.process);
+    ProcessPool::discard(worker.process);
     if (!job) return;
     BatchBase& batch = *job->batch;
     if (stopped_ || ending == Worker::Ending::stopped) {

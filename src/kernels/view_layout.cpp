@@ -103,8 +103,8 @@ void check_elementwise(const char* kernel, const Layout& out, std::span<const La
     if (i > 0) inputs_text += " and ";
     inputs_text += std::string(input_names[i]) + " " + shape_string(inputs[i]->shape);
   }
-  for (std::size_t i = 0; i < inputs.size(); ++i) {
-    const Layout& in = *inputs[i];
+  for (const Layout* const input : inputs) {
+    const Layout& in = *input;
     const bool fits =
         in.shape.size() <= out.shape.size() &&
         std::equal(in.shape.rbegin(), in.shape.rend(), out.shape.rbegin(),

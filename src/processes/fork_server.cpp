@@ -66,11 +66,12 @@ bool receive_request(int socket, std::uint32_t& slot, int& worker_socket) {
   // Ctrl-C reaches the terminal's whole process group. The parent answers it (Interrupted,
   // and it kills the workers); the server and the workers, which inherit this, must not die
   // of it first and leave the parent without workers for its next run.
-  signal(SIGINT, SIG_IGN);
+  (void)signal(SIGINT, SIG_IGN);
   sigset_t child_signals;
   sigemptyset(&child_signals);
   sigaddset(&child_signals, SIGCHLD);
   sigset_t original_mask;
+  // NOLINTNEXTLINE(concurrency-mt-unsafe): the server runs one thread
   sigprocmask(SIG_BLOCK, &child_signals, &original_mask);
   const int exits = signalfd(-1, &child_signals, SFD_CLOEXEC);
   std::map<pid_t, Child> children;
@@ -114,8 +115,8 @@ bool receive_request(int socket, std::uint32_t& slot, int& worker_socket) {
       close(exits);
       for (const auto& [other, child] : children)
         close(child.socket);
-      sigprocmask(SIG_SETMASK, &original_mask, nullptr);
-      if (!follow_parent(server, true)) _exit(0);  // the server is single-threaded
+      sigprocmask(SIG_SETMASK, &original_mask, nullptr);  // NOLINT(concurrency-mt-unsafe)
+      if (!follow_parent(server, true)) _exit(0);         // the server is single-threaded
       run_worker(worker_socket, slots[slot]);
     }
     if (pid > 0) {

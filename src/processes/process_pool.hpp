@@ -20,7 +20,7 @@ class ProcessPool {
   /// A worker that finished its run healthy and idle.
   void give_back(WorkerProcess worker);
   /// A worker that died (and was reaped) or must go.
-  void discard(WorkerProcess& worker);
+  static void discard(WorkerProcess& worker);
 
   /// Whether the fork server has reaped this worker.
   [[nodiscard]] static bool has_exited(const WorkerProcess& worker);

@@ -113,9 +113,10 @@ D read_task(InputArchive& in) {
 template <class T>
 inline constexpr bool kTaskTravels = false;
 template <class F, class... Args>
-// NOLINTNEXTLINE(misc-redundant-expression): a fold over Args, not one expression twice
+// NOLINTBEGIN(misc-redundant-expression): a fold over Args, not one expression twice
 inline constexpr bool kTaskTravels<Delayed<F, Args...>> = kTransportableFunction<F> &&
                                                           (transportable<Args>::value && ...);
+// NOLINTEND(misc-redundant-expression)
 
 /// Reads a task of type D, runs it as a task returning R, writes its result record. A task
 /// that cannot even be read (its function is not in this process) fails like one that throws.
