@@ -1,5 +1,4 @@
 // The non-template parts of a run: the errors it makes.
-#include <cxxabi.h>
 
 #include <exception>
 #include <map>
@@ -17,17 +16,7 @@
 namespace joblet::detail {
 
 std::exception_ptr capture_task_error(std::size_t index, std::string task_name, std::string call) {
-  std::string type = "an exception of unknown type";
-  if (const std::type_info* thrown = abi::__cxa_current_exception_type()) {
-    type = demangle(thrown->name());
-  }
-  std::string message;
-  try {
-    throw;
-  } catch (const std::exception& error) {
-    message = error.what();
-  } catch (...) {  // NOLINT(bugprone-empty-catch): a non-std exception has no message
-  }
+  auto [type, message] = describe_current_exception();
   try {
     std::throw_with_nested(TaskError(index, std::move(task_name), std::move(call), std::move(type),
                                      std::move(message)));

@@ -1,7 +1,5 @@
 #include "joblet/detail/task_codec.hpp"
 
-#include <cxxabi.h>
-
 #include <bit>
 #include <cstdint>
 #include <cstring>
@@ -25,17 +23,7 @@ const TaskKind& task_kind_at(const FunctionId& id) {
 }
 
 void write_current_failure(OutputArchive& out) {
-  std::string type = "an exception of unknown type";
-  if (const std::type_info* thrown = abi::__cxa_current_exception_type()) {
-    type = demangle(thrown->name());
-  }
-  std::string message;
-  try {
-    throw;
-  } catch (const std::exception& error) {
-    message = error.what();
-  } catch (...) {  // NOLINT(bugprone-empty-catch): a non-std exception has no message
-  }
+  const auto [type, message] = describe_current_exception();
   out(TaskStatus::failed, type, message);
 }
 

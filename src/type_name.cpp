@@ -10,6 +10,7 @@
 #include <cerrno>  // program_invocation_name
 #include <cstdint>
 #include <cstdlib>
+#include <exception>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -24,6 +25,20 @@ std::string demangle(const char* mangled) {
   const std::unique_ptr<char, decltype(&std::free)> readable(
       abi::__cxa_demangle(mangled, nullptr, nullptr, &status), &std::free);
   return status == 0 && readable ? std::string(readable.get()) : std::string(mangled);
+}
+
+CurrentException describe_current_exception() {
+  CurrentException current{"an exception of unknown type", {}};
+  if (const std::type_info* thrown = abi::__cxa_current_exception_type()) {
+    current.type = demangle(thrown->name());
+  }
+  try {
+    throw;
+  } catch (const std::exception& error) {
+    current.message = error.what();
+  } catch (...) {  // NOLINT(bugprone-empty-catch): a non-std exception has no message
+  }
+  return current;
 }
 
 namespace {

@@ -19,4 +19,13 @@ template <class T>
 /// knows the functions of the program itself.
 [[nodiscard]] std::string function_name(const void* address);
 
+/// The exception being handled, as a message names it: its demangled type ("an exception of
+/// unknown type" when that cannot be known) and its what() (empty for a non-std exception).
+/// Call only inside a catch handler.
+struct CurrentException {
+  std::string type;
+  std::string message;
+};
+[[nodiscard]] CurrentException describe_current_exception();
+
 }  // namespace joblet::detail
