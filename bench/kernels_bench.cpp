@@ -156,6 +156,8 @@ constexpr std::size_t kPart = 4096;
 #include <utility>
 #include <vector>
 
+#include "side_by_side.hpp"
+
 namespace kbench {
 namespace fast_math {
 void exp_plain_loop(const double* x, double* y, std::size_t n);
@@ -177,6 +179,9 @@ namespace kbench {
 namespace {
 
 namespace jk = joblet::kernels;
+using side_by_side::Contender;
+using side_by_side::kMicroseconds;
+using side_by_side::run_in_turn;
 
 constexpr std::size_t kLarge = 10'000'000;
 constexpr std::size_t kSmall = 1'000;
@@ -391,30 +396,6 @@ void joblet_broadcast_zip(const double* image, const double* bias, double* out) 
 
 // --- timing in turn --------------------------------------------------------------------------
 
-struct Contender {
-  std::string name;
-  std::function<void()> run;
-  int calls = 1;  // calls per timing; the counter is per call
-};
-
-void run_in_turn(benchmark::State& state, const std::vector<Contender>& contenders) {
-  static std::size_t rotation = 0;
-  std::vector<double> seconds(contenders.size(), 0.0);
-  for (auto _ : state) {
-    for (std::size_t k = 0; k < contenders.size(); ++k) {
-      const std::size_t c = (rotation + k) % contenders.size();
-      const auto start = std::chrono::steady_clock::now();
-      contenders[c].run();
-      seconds[c] += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    }
-    ++rotation;
-  }
-  for (std::size_t c = 0; c < contenders.size(); ++c) {
-    state.counters[contenders[c].name + "_us"] = benchmark::Counter(
-        seconds[c] * 1e6 / contenders[c].calls, benchmark::Counter::kAvgIterations);
-  }
-}
-
 // --- checks ----------------------------------------------------------------------------------
 
 [[noreturn]] void fail(const std::string& what) {
@@ -479,7 +460,7 @@ void bench_map_square(benchmark::State& state) {
   check_elementwise(d.y, d.expected, contenders);
   auto timed = contenders;
   timed.push_back(triad_reference());
-  run_in_turn(state, timed);
+  run_in_turn(state, timed, kMicroseconds);
 }
 
 void bench_map_exp(benchmark::State& state) {
@@ -494,7 +475,7 @@ void bench_map_exp(benchmark::State& state) {
       {"joblet_1thread", [=] { on_one_thread([=] { joblet_map_exp(x, y, kLarge); }); }},
   };
   check_elementwise(d.y, d.expected, contenders);
-  run_in_turn(state, contenders);
+  run_in_turn(state, contenders, kMicroseconds);
 }
 
 // exp through glibc's vector variants: the plain glibc loop first, as the reference.
@@ -515,7 +496,7 @@ void bench_map_exp_vector_math(benchmark::State& state) {
   };
   // glibc's vector exp is within 4 ulp of the correctly rounded result.
   check_elementwise(d.y, d.expected, contenders, 1e-14);
-  run_in_turn(state, contenders);
+  run_in_turn(state, contenders, kMicroseconds);
 }
 
 void bench_zip_fma(benchmark::State& state) {
@@ -532,7 +513,7 @@ void bench_zip_fma(benchmark::State& state) {
   check_elementwise(d.y, d.expected, contenders);
   auto timed = contenders;
   timed.push_back(triad_reference());
-  run_in_turn(state, timed);
+  run_in_turn(state, timed, kMicroseconds);
 }
 
 void bench_triad(benchmark::State& state) {
@@ -547,7 +528,7 @@ void bench_triad(benchmark::State& state) {
       {"joblet", [=] { joblet_triad(a, b, c, kLarge); }},
   };
   check_elementwise(d.a, d.expected, contenders);
-  run_in_turn(state, contenders);
+  run_in_turn(state, contenders, kMicroseconds);
 }
 
 template <class T>
@@ -569,7 +550,7 @@ void bench_reduce(benchmark::State& state, const std::vector<T>& values) {
     contenders.push_back({name, [&sink, call = sum] { benchmark::DoNotOptimize(sink = call()); }});
   }
   contenders.push_back(triad_reference());
-  run_in_turn(state, contenders);
+  run_in_turn(state, contenders, kMicroseconds);
 }
 
 // 10^3 elements: below every parallel grain, so this is joblet's per-call cost against a
@@ -615,7 +596,7 @@ void bench_small(benchmark::State& state) {
           "reduce_i64_joblet",
           [k, &i64_sink] { benchmark::DoNotOptimize(i64_sink = joblet_reduce_sum(k, kSmall)); }),
   };
-  run_in_turn(state, contenders);
+  run_in_turn(state, contenders, kMicroseconds);
 }
 
 void bench_broadcast(benchmark::State& state) {
@@ -629,7 +610,7 @@ void bench_broadcast(benchmark::State& state) {
       {"joblet", [=] { joblet_broadcast_zip(image, bias, out); }},
   };
   check_elementwise(d.y, d.expected, contenders);
-  run_in_turn(state, contenders);
+  run_in_turn(state, contenders, kMicroseconds);
 }
 
 void bench_simd_trap(benchmark::State& state) {
@@ -649,7 +630,7 @@ void bench_simd_trap(benchmark::State& state) {
     check_sum(name, expected, sum());
     contenders.push_back({name, [&sink, call = sum] { benchmark::DoNotOptimize(sink = call()); }});
   }
-  run_in_turn(state, contenders);
+  run_in_turn(state, contenders, kMicroseconds);
 }
 
 void add(const std::string& name, void (*run)(benchmark::State&)) {

@@ -29,7 +29,15 @@
 #include <utility>
 #include <vector>
 
+#include "side_by_side.hpp"
+
 namespace {
+
+using side_by_side::calibrate_spin_steps_per_ms;
+using side_by_side::count_tasks;
+using side_by_side::kMilliseconds;
+using side_by_side::run_in_turn;
+using side_by_side::spin;
 
 // Kept out of line so that every variant pays one real call per task: inlined, the plain loop
 // and TBB would turn into a vectorised fill and measure nothing a task runner could match.
@@ -37,45 +45,8 @@ namespace {
   return i;
 }
 
-// SplitMix64 steps folded into one value: each step depends on the loop counter, and the
-// result is returned and kept, so the loop can be neither removed nor precomputed.
-[[gnu::noinline]] std::uint64_t spin(std::uint64_t seed, std::uint64_t steps) {
-  std::uint64_t state = seed;
-  std::uint64_t folded = 0;
-  for (std::uint64_t step = 0; step < steps; ++step) {
-    state += 0x9e3779b97f4a7c15U;
-    std::uint64_t z = state;
-    z = (z ^ (z >> 30U)) * 0xbf58476d1ce4e5b9U;
-    z = (z ^ (z >> 27U)) * 0x94d049bb133111ebU;
-    folded ^= z ^ (z >> 31U);
-  }
-  return folded;
-}
-
 // Set once in main, before any benchmark runs.
 std::uint64_t g_spin_steps_per_ms = 0;
-
-// The fastest of several timings, so that a neighbour's burst during start-up does not make
-// every task shorter than intended.
-std::uint64_t calibrate_spin_steps_per_ms() {
-  constexpr std::uint64_t kSteps = std::uint64_t{1} << 22U;
-  constexpr int kTries = 7;
-  double best_seconds = 1e30;
-  for (int attempt = 0; attempt < kTries; ++attempt) {
-    const auto start = std::chrono::steady_clock::now();
-    benchmark::DoNotOptimize(spin(static_cast<std::uint64_t>(attempt), kSteps));
-    const std::chrono::duration<double> took = std::chrono::steady_clock::now() - start;
-    best_seconds = std::min(best_seconds, took.count());
-  }
-  return std::max<std::uint64_t>(
-      1, static_cast<std::uint64_t>(static_cast<double>(kSteps) / (best_seconds * 1e3)));
-}
-
-void count_tasks(benchmark::State& state, std::int64_t tasks) {
-  state.counters["per_task"] =
-      benchmark::Counter(static_cast<double>(tasks), benchmark::Counter::kIsIterationInvariantRate |
-                                                         benchmark::Counter::kInvert);
-}
 
 joblet::Options threads(int n_jobs, int batch_size = 0) {
   return {.n_jobs = n_jobs, .backend = joblet::Backend::threads, .batch_size = batch_size};
@@ -211,29 +182,6 @@ void empty_tbb_same_tasks(benchmark::State& state) {
 // stake between runs made seconds apart. Each case's mean wall time per iteration comes out
 // as a counter "<case>_ms"; the benchmark's own time is their sum.
 
-struct Contender {
-  std::string name;
-  std::function<void()> run;
-};
-
-void run_in_turn(benchmark::State& state, const std::vector<Contender>& contenders) {
-  static std::size_t rotation = 0;
-  std::vector<double> seconds(contenders.size(), 0.0);
-  for (auto _ : state) {
-    for (std::size_t k = 0; k < contenders.size(); ++k) {
-      const std::size_t c = (rotation + k) % contenders.size();
-      const auto start = std::chrono::steady_clock::now();
-      contenders[c].run();
-      seconds[c] += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    }
-    ++rotation;
-  }
-  for (std::size_t c = 0; c < contenders.size(); ++c) {
-    state.counters[contenders[c].name + "_ms"] =
-        benchmark::Counter(seconds[c] * 1e3, benchmark::Counter::kAvgIterations);
-  }
-}
-
 // Args: number of tasks, milliseconds of spinning per task.
 std::uint64_t spin_steps(const benchmark::State& state) {
   return g_spin_steps_per_ms * static_cast<std::uint64_t>(state.range(1));
@@ -277,9 +225,11 @@ void spin_speedup(benchmark::State& state) {
   const auto n = static_cast<int>(state.range(0));
   const std::uint64_t steps = spin_steps(state);
   const auto tasks = spin_tasks(n, steps);
-  run_in_turn(state, {{"jobs1", [&tasks] { spin_joblet(tasks, {.n_jobs = 1}); }},
-                      {"jobs2", [&tasks] { spin_joblet(tasks, threads(2)); }},
-                      {"tbb", [n, steps] { spin_tbb_parallel_for(n, steps); }}});
+  run_in_turn(state,
+              {{"jobs1", [&tasks] { spin_joblet(tasks, {.n_jobs = 1}); }},
+               {"jobs2", [&tasks] { spin_joblet(tasks, threads(2)); }},
+               {"tbb", [n, steps] { spin_tbb_parallel_for(n, steps); }}},
+              kMilliseconds);
 }
 
 // joblet n_jobs = 1 against the plain loop it replaces.
@@ -287,8 +237,10 @@ void spin_sequential_overhead(benchmark::State& state) {
   const auto n = static_cast<int>(state.range(0));
   const std::uint64_t steps = spin_steps(state);
   const auto tasks = spin_tasks(n, steps);
-  run_in_turn(state, {{"plain_loop", [n, steps] { spin_plain_loop(n, steps); }},
-                      {"jobs1", [&tasks] { spin_joblet(tasks, {.n_jobs = 1}); }}});
+  run_in_turn(state,
+              {{"plain_loop", [n, steps] { spin_plain_loop(n, steps); }},
+               {"jobs1", [&tasks] { spin_joblet(tasks, {.n_jobs = 1}); }}},
+              kMilliseconds);
 }
 
 constexpr std::int64_t kEmptyTasks = 1'000'000;

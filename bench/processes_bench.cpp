@@ -40,7 +40,15 @@
 #include <utility>
 #include <vector>
 
+#include "side_by_side.hpp"
+
 namespace {
+
+using side_by_side::calibrate_spin_steps_per_ms;
+using side_by_side::count_tasks;
+using side_by_side::kMilliseconds;
+using side_by_side::run_in_turn;
+using side_by_side::spin;
 
 // Out of line, so that every variant pays one real call per task.
 [[gnu::noinline]] int identity(int i) {
@@ -52,42 +60,8 @@ namespace {
   return bytes;
 }
 
-// SplitMix64 steps folded into one value (as in overhead_bench.cpp).
-[[gnu::noinline]] std::uint64_t spin(std::uint64_t seed, std::uint64_t steps) {
-  std::uint64_t state = seed;
-  std::uint64_t folded = 0;
-  for (std::uint64_t step = 0; step < steps; ++step) {
-    state += 0x9e3779b97f4a7c15U;
-    std::uint64_t z = state;
-    z = (z ^ (z >> 30U)) * 0xbf58476d1ce4e5b9U;
-    z = (z ^ (z >> 27U)) * 0x94d049bb133111ebU;
-    folded ^= z ^ (z >> 31U);
-  }
-  return folded;
-}
-
 // Set once in main, before any benchmark runs.
 std::uint64_t g_spin_steps_per_ms = 0;
-
-std::uint64_t calibrate_spin_steps_per_ms() {
-  constexpr std::uint64_t kSteps = std::uint64_t{1} << 22U;
-  constexpr int kTries = 7;
-  double best_seconds = 1e30;
-  for (int attempt = 0; attempt < kTries; ++attempt) {
-    const auto start = std::chrono::steady_clock::now();
-    benchmark::DoNotOptimize(spin(static_cast<std::uint64_t>(attempt), kSteps));
-    const std::chrono::duration<double> took = std::chrono::steady_clock::now() - start;
-    best_seconds = std::min(best_seconds, took.count());
-  }
-  return std::max<std::uint64_t>(
-      1, static_cast<std::uint64_t>(static_cast<double>(kSteps) / (best_seconds * 1e3)));
-}
-
-void count_tasks(benchmark::State& state, std::int64_t tasks) {
-  state.counters["per_task"] =
-      benchmark::Counter(static_cast<double>(tasks), benchmark::Counter::kIsIterationInvariantRate |
-                                                         benchmark::Counter::kInvert);
-}
 
 joblet::Options processes(int n_jobs, int batch_size = 0) {
   return {.n_jobs = n_jobs, .backend = joblet::Backend::processes, .batch_size = batch_size};
@@ -254,29 +228,6 @@ void blob_joblet(benchmark::State& state, const joblet::Options& options) {
 // Cases whose ratio matters are timed in turn inside one benchmark, in an order rotated from
 // run to run; each case's mean wall time per iteration comes out as a counter "<case>_ms".
 
-struct Contender {
-  std::string name;
-  std::function<void()> run;
-};
-
-void run_in_turn(benchmark::State& state, const std::vector<Contender>& contenders) {
-  static std::size_t rotation = 0;
-  std::vector<double> seconds(contenders.size(), 0.0);
-  for (auto _ : state) {
-    for (std::size_t k = 0; k < contenders.size(); ++k) {
-      const std::size_t c = (rotation + k) % contenders.size();
-      const auto start = std::chrono::steady_clock::now();
-      contenders[c].run();
-      seconds[c] += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    }
-    ++rotation;
-  }
-  for (std::size_t c = 0; c < contenders.size(); ++c) {
-    state.counters[contenders[c].name + "_ms"] =
-        benchmark::Counter(seconds[c] * 1e3, benchmark::Counter::kAvgIterations);
-  }
-}
-
 // What the machine gives right now to a scheduler with no per-task bookkeeping.
 void spin_tbb_parallel_for(int n, std::uint64_t steps) {
   std::vector<std::uint64_t> results(static_cast<std::size_t>(n));
@@ -307,10 +258,12 @@ void spin_speedup(benchmark::State& state) {
   const std::uint64_t steps = g_spin_steps_per_ms * static_cast<std::uint64_t>(state.range(1));
   const auto tasks = spin_tasks(n, steps);
   spin_joblet(tasks, processes(2));  // the workers exist before the first timed run
-  run_in_turn(state, {{"jobs1", [&tasks] { spin_joblet(tasks, {.n_jobs = 1}); }},
-                      {"processes2", [&tasks] { spin_joblet(tasks, processes(2)); }},
-                      {"threads2", [&tasks] { spin_joblet(tasks, threads(2)); }},
-                      {"tbb", [n, steps] { spin_tbb_parallel_for(n, steps); }}});
+  run_in_turn(state,
+              {{"jobs1", [&tasks] { spin_joblet(tasks, {.n_jobs = 1}); }},
+               {"processes2", [&tasks] { spin_joblet(tasks, processes(2)); }},
+               {"threads2", [&tasks] { spin_joblet(tasks, threads(2)); }},
+               {"tbb", [n, steps] { spin_tbb_parallel_for(n, steps); }}},
+              kMilliseconds);
 }
 
 constexpr std::int64_t kSmallMessage = 64;
