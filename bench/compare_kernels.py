@@ -20,7 +20,6 @@ import collections
 import json
 import os
 import re
-import resource
 import shlex
 import shutil
 import statistics
@@ -28,6 +27,8 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+
+from bench_common import children_cpu_seconds, cpu_seconds, fmt, load_average, pairwise, summary
 
 NUMBA_SCRIPT = Path(__file__).resolve().with_name("numba_kernels.py")
 
@@ -69,28 +70,6 @@ def parse_args():
     parser.add_argument("--wait-numba", type=float, default=600, metavar="SECONDS",
                         help="wait up to this long for `import numba` to work (default 600)")
     return parser.parse_args()
-
-
-def load_average():
-    try:
-        return float(Path("/proc/loadavg").read_text().split()[0])
-    except (OSError, ValueError, IndexError):
-        return None
-
-
-def cpu_seconds():
-    """Busy CPU-seconds of the whole machine since boot, from /proc/stat."""
-    try:
-        fields = [int(x) for x in Path("/proc/stat").read_text().split("\n")[0].split()[1:]]
-    except (OSError, ValueError):
-        return None
-    user, nice, system, _idle, _iowait, irq, softirq = fields[:7]
-    return (user + nice + system + irq + softirq) / os.sysconf("SC_CLK_TCK")
-
-
-def children_cpu_seconds():
-    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return usage.ru_utime + usage.ru_stime
 
 
 def wait_for_numba(python, limit_s):
@@ -213,24 +192,6 @@ def vector_table(functions):
 
 # --- formatting ------------------------------------------------------------------------------
 
-def fmt(value):
-    if value >= 100:
-        return f"{value:,.0f}"
-    if value >= 10:
-        return f"{value:.1f}"
-    if value >= 1:
-        return f"{value:.2f}"
-    return f"{value:.3g}"
-
-
-def summary(values):
-    return [fmt(min(values)), fmt(statistics.median(values)), fmt(max(values))]
-
-
-def pairwise(numerator, denominator):
-    return [a / b for a, b in zip(numerator, denominator)]
-
-
 def counts(mapping):
     return ", ".join(f"{k} {v}" for k, v in sorted(mapping.items())) or "none"
 
@@ -254,7 +215,7 @@ def main():
     load_after = load_average()
     others = None
     if machine_before is not None and machine_after is not None:
-        others = max((machine_after - machine_before) - (ours_after - ours_before), 0.0)
+        others = max((machine_after[0] - machine_before[0]) - (ours_after - ours_before), 0.0)
     functions = disassemble(args.binary)
 
     cases = collect_benchmarks(bench_report)

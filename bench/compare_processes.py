@@ -16,13 +16,14 @@ import argparse
 import json
 import os
 import re
-import resource
 import shlex
 import statistics
 import subprocess
 import sys
 import time
 from pathlib import Path
+
+from bench_common import children_cpu_seconds, cpu_seconds, fmt, load_average, pairwise, summary, wait_until_idle
 
 JOBLIB_SCRIPT = Path(__file__).resolve().with_name("joblib_processes.py")
 
@@ -96,45 +97,6 @@ def parse_args():
     return parser.parse_args()
 
 
-def load_average():
-    try:
-        return float(Path("/proc/loadavg").read_text().split()[0])
-    except (OSError, ValueError, IndexError):
-        return None
-
-
-def cpu_seconds():
-    """(busy, steal) CPU-seconds of the whole machine since boot, from /proc/stat."""
-    try:
-        fields = [int(x) for x in Path("/proc/stat").read_text().split("\n")[0].split()[1:]]
-    except (OSError, ValueError):
-        return None
-    user, nice, system, _idle, _iowait, irq, softirq, steal = fields[:8]
-    tick = os.sysconf("SC_CLK_TCK")
-    return (user + nice + system + irq + softirq) / tick, steal / tick
-
-
-def wait_until_idle(limit_s):
-    """Waits until the machine's CPUs are under 10 % busy over 3 s, or limit_s passed.
-    Returns (seconds waited, busy share of the last look)."""
-    started = time.monotonic()
-    while True:
-        before = cpu_seconds()
-        time.sleep(3)
-        after = cpu_seconds()
-        if before is None or after is None:
-            return time.monotonic() - started, None
-        share = (after[0] - before[0]) / (3 * (os.cpu_count() or 1))
-        waited = time.monotonic() - started
-        if share < 0.1 or waited >= limit_s:
-            return waited, share
-
-
-def children_cpu_seconds():
-    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return usage.ru_utime + usage.ru_stime
-
-
 def run(command, env, quiet=False):
     if not quiet:
         print(f"running: {shlex.join(command)}", file=sys.stderr, flush=True)
@@ -178,24 +140,6 @@ def collect_benchmarks(report):
 def tasks_of(key):
     match = re.search(r"tasks:(\d+)", key)
     return int(match[1]) if match else 1
-
-
-def fmt(value):
-    if value >= 100:
-        return f"{value:,.0f}"
-    if value >= 10:
-        return f"{value:.1f}"
-    if value >= 1:
-        return f"{value:.2f}"
-    return f"{value:.3g}"
-
-
-def summary(values):
-    return [fmt(min(values)), fmt(statistics.median(values)), fmt(max(values))]
-
-
-def pairwise(numerator, denominator):
-    return [a / b for a, b in zip(numerator, denominator)]
 
 
 def main():
