@@ -63,3 +63,26 @@ def summary(values):
 
 def pairwise(numerator, denominator):
     return [a / b for a, b in zip(numerator, denominator)]
+
+
+class MachineWatch:
+    """Watches the machine while the cases of a comparison run (a `with` block): wall time,
+    load average before and after, and the CPU time that other processes (and the
+    hypervisor, as steal) took meanwhile, which is what makes multi-threaded figures on a
+    small shared machine unreliable. `others` and `steal` are None where /proc cannot say."""
+
+    def __enter__(self):
+        self.load_before = load_average()
+        self._machine, self._ours = cpu_seconds(), children_cpu_seconds()
+        self._started = time.monotonic()
+        return self
+
+    def __exit__(self, *exception):
+        self.elapsed = time.monotonic() - self._started
+        machine, ours = cpu_seconds(), children_cpu_seconds()
+        self.load_after = load_average()
+        self.others = self.steal = None
+        if self._machine and machine:
+            self.others = max((machine[0] - self._machine[0]) - (ours - self._ours), 0.0)
+            self.steal = machine[1] - self._machine[1]
+        return False

@@ -20,10 +20,9 @@ import shlex
 import statistics
 import subprocess
 import sys
-import time
 from pathlib import Path
 
-from bench_common import children_cpu_seconds, cpu_seconds, fmt, load_average, pairwise, summary, wait_until_idle
+from bench_common import MachineWatch, fmt, pairwise, summary, wait_until_idle
 
 JOBLIB_SCRIPT = Path(__file__).resolve().with_name("joblib_overhead.py")
 
@@ -120,20 +119,11 @@ def main():
     if args.wait_idle > 0:
         print(f"waiting up to {args.wait_idle:.0f} s for idle CPUs", file=sys.stderr, flush=True)
         idle = wait_until_idle(args.wait_idle)
-    load_before = load_average()
-    machine_before, ours_before = cpu_seconds(), children_cpu_seconds()
-    started = time.monotonic()
-    joblib_report = run(joblib_command, env)
-    bench_report = run(bench_command, env)
-    elapsed = time.monotonic() - started
-    machine_after, ours_after = cpu_seconds(), children_cpu_seconds()
-    load_after = load_average()
-    # CPU time that other processes (and the hypervisor, as steal) took while the cases ran:
-    # what makes multi-threaded figures on a small shared machine unreliable.
-    others = steal = None
-    if machine_before and machine_after:
-        others = (machine_after[0] - machine_before[0]) - (ours_after - ours_before)
-        steal = machine_after[1] - machine_before[1]
+    with MachineWatch() as watch:
+        joblib_report = run(joblib_command, env)
+        bench_report = run(bench_command, env)
+    elapsed, others, steal = watch.elapsed, watch.others, watch.steal
+    load_before, load_after = watch.load_before, watch.load_after
 
     cases = collect_benchmarks(bench_report)
     joblib = {name: [us * 1e-6 for us in case["samples"]]

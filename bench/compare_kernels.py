@@ -28,7 +28,7 @@ import sys
 import time
 from pathlib import Path
 
-from bench_common import children_cpu_seconds, cpu_seconds, fmt, load_average, pairwise, summary
+from bench_common import MachineWatch, fmt, pairwise, summary
 
 NUMBA_SCRIPT = Path(__file__).resolve().with_name("numba_kernels.py")
 
@@ -205,17 +205,11 @@ def main():
     numba_command = [args.python, str(NUMBA_SCRIPT), f"--repetitions={args.repetitions}"]
 
     have_numba = wait_for_numba(args.python, args.wait_numba)
-    load_before = load_average()
-    machine_before, ours_before = cpu_seconds(), children_cpu_seconds()
-    started = time.monotonic()
-    numba_report = run_json(numba_command, env) if have_numba else None
-    bench_report = run_json(bench_command, env)
-    elapsed = time.monotonic() - started
-    machine_after, ours_after = cpu_seconds(), children_cpu_seconds()
-    load_after = load_average()
-    others = None
-    if machine_before is not None and machine_after is not None:
-        others = max((machine_after[0] - machine_before[0]) - (ours_after - ours_before), 0.0)
+    with MachineWatch() as watch:
+        numba_report = run_json(numba_command, env) if have_numba else None
+        bench_report = run_json(bench_command, env)
+    elapsed, others = watch.elapsed, watch.others
+    load_before, load_after = watch.load_before, watch.load_after
     functions = disassemble(args.binary)
 
     cases = collect_benchmarks(bench_report)

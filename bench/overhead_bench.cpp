@@ -38,6 +38,8 @@ using side_by_side::count_tasks;
 using side_by_side::kMilliseconds;
 using side_by_side::run_in_turn;
 using side_by_side::spin;
+using side_by_side::spin_joblet;
+using side_by_side::spin_tbb_parallel_for;
 
 // Kept out of line so that every variant pays one real call per task: inlined, the plain loop
 // and TBB would turn into a vectorised fill and measure nothing a task runner could match.
@@ -192,30 +194,6 @@ void spin_plain_loop(int n, std::uint64_t steps) {
   std::uint64_t* const out = results.data();
   for (int i = 0; i < n; ++i)
     out[i] = spin(static_cast<std::uint64_t>(i), steps);
-  benchmark::DoNotOptimize(results.data());
-  benchmark::ClobberMemory();
-}
-
-// What the machine gives right now to a scheduler with no per-task bookkeeping: another
-// tenant's load caps it and joblet alike, so joblet's speed-up is read against it.
-void spin_tbb_parallel_for(int n, std::uint64_t steps) {
-  std::vector<std::uint64_t> results(static_cast<std::size_t>(n));
-  std::uint64_t* const out = results.data();
-  tbb::parallel_for(
-      tbb::blocked_range<int>(0, n, 1),
-      [out, steps](const tbb::blocked_range<int>& range) {
-        const int end = range.end();
-        for (int i = range.begin(); i < end; ++i)
-          out[i] = spin(static_cast<std::uint64_t>(i), steps);
-      },
-      tbb::simple_partitioner{});
-  benchmark::DoNotOptimize(results.data());
-  benchmark::ClobberMemory();
-}
-
-template <class Tasks>
-void spin_joblet(const Tasks& tasks, const joblet::Options& options) {
-  auto results = joblet::Parallel(options)(tasks);
   benchmark::DoNotOptimize(results.data());
   benchmark::ClobberMemory();
 }

@@ -15,10 +15,7 @@
 #include <sys/socket.h>
 #include <sys/types.h>
 #include <sys/wait.h>
-#include <tbb/blocked_range.h>
 #include <tbb/global_control.h>
-#include <tbb/parallel_for.h>
-#include <tbb/partitioner.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -49,6 +46,8 @@ using side_by_side::count_tasks;
 using side_by_side::kMilliseconds;
 using side_by_side::run_in_turn;
 using side_by_side::spin;
+using side_by_side::spin_joblet;
+using side_by_side::spin_tbb_parallel_for;
 
 // Out of line, so that every variant pays one real call per task.
 [[gnu::noinline]] int identity(int i) {
@@ -227,29 +226,6 @@ void blob_joblet(benchmark::State& state, const joblet::Options& options) {
 //
 // Cases whose ratio matters are timed in turn inside one benchmark, in an order rotated from
 // run to run; each case's mean wall time per iteration comes out as a counter "<case>_ms".
-
-// What the machine gives right now to a scheduler with no per-task bookkeeping.
-void spin_tbb_parallel_for(int n, std::uint64_t steps) {
-  std::vector<std::uint64_t> results(static_cast<std::size_t>(n));
-  std::uint64_t* const out = results.data();
-  tbb::parallel_for(
-      tbb::blocked_range<int>(0, n, 1),
-      [out, steps](const tbb::blocked_range<int>& range) {
-        const int end = range.end();
-        for (int i = range.begin(); i < end; ++i)
-          out[i] = spin(static_cast<std::uint64_t>(i), steps);
-      },
-      tbb::simple_partitioner{});
-  benchmark::DoNotOptimize(results.data());
-  benchmark::ClobberMemory();
-}
-
-template <class Tasks>
-void spin_joblet(const Tasks& tasks, const joblet::Options& options) {
-  auto results = joblet::Parallel(options)(tasks);
-  benchmark::DoNotOptimize(results.data());
-  benchmark::ClobberMemory();
-}
 
 // Args: tasks, milliseconds of spinning per task. n_jobs = 1 (inline) against processes and
 // threads on 2 workers, and TBB as the machine's yardstick.

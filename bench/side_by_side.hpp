@@ -3,12 +3,17 @@
 #pragma once
 
 #include <benchmark/benchmark.h>
+#include <tbb/blocked_range.h>
+#include <tbb/parallel_for.h>
+#include <tbb/partitioner.h>
 
 #include <algorithm>
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <joblet/options.hpp>
+#include <joblet/parallel.hpp>
 #include <string>
 #include <vector>
 
@@ -50,6 +55,32 @@ inline void count_tasks(benchmark::State& state, std::int64_t tasks) {
   state.counters["per_task"] =
       benchmark::Counter(static_cast<double>(tasks), benchmark::Counter::kIsIterationInvariantRate |
                                                          benchmark::Counter::kInvert);
+}
+
+/// n tasks of `steps` spin() steps each under TBB, one task per chunk: what the machine gives
+/// right now to a scheduler with no per-task bookkeeping. Another tenant's load caps it and
+/// joblet alike, so joblet's speed-up is read against it.
+inline void spin_tbb_parallel_for(int n, std::uint64_t steps) {
+  std::vector<std::uint64_t> results(static_cast<std::size_t>(n));
+  std::uint64_t* const out = results.data();
+  tbb::parallel_for(
+      tbb::blocked_range<int>(0, n, 1),
+      [out, steps](const tbb::blocked_range<int>& range) {
+        const int end = range.end();
+        for (int i = range.begin(); i < end; ++i)
+          out[i] = spin(static_cast<std::uint64_t>(i), steps);
+      },
+      tbb::simple_partitioner{});
+  benchmark::DoNotOptimize(results.data());
+  benchmark::ClobberMemory();
+}
+
+/// Runs `tasks` with joblet and keeps the results.
+template <class Tasks>
+void spin_joblet(const Tasks& tasks, const joblet::Options& options) {
+  auto results = joblet::Parallel(options)(tasks);
+  benchmark::DoNotOptimize(results.data());
+  benchmark::ClobberMemory();
 }
 
 struct Contender {
