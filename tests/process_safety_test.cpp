@@ -2,18 +2,28 @@
 // middle of a run, SIGINT and SIGTERM during a run. Each case runs a program of its own
 // (tests/helpers), in a process group of its own, and watches it and its processes from here.
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <charconv>
 #include <chrono>
 #include <csignal>
+#include <cstdio>
+#include <exception>
+#include <filesystem>
+#include <fstream>
 #include <optional>
+#include <ranges>
 #include <set>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <vector>
 
 #include "helpers/process_watch.hpp"
+#include "joblet/joblet.hpp"
+#include "processes/fork_server.hpp"
 
 namespace {
 
@@ -246,6 +256,144 @@ TEST(ProcessSafety, SecondSigintWithTheDefaultDispositionEndsTheProgram) {
   const Ending ending = interrupt("second-default", SIGINT);
   EXPECT_EQ(ending.output, "interrupted: signal " + std::to_string(SIGINT) + "\n");
   EXPECT_TRUE(killed_by(ending.status, SIGINT)) << describe_status(ending.status);
+}
+
+// --- the program's own handlers, around runs that fail to start or overlap ------------------
+
+void marker_handler(int /*signal*/) {}
+
+/// Installs marker_handler for SIGINT while it lives; puts back what was there.
+class MarkerHandler {
+ public:
+  MarkerHandler() {
+    struct sigaction marker {};
+    marker.sa_handler = marker_handler;
+    sigemptyset(&marker.sa_mask);
+    sigaction(SIGINT, &marker, &previous_);
+  }
+  ~MarkerHandler() { sigaction(SIGINT, &previous_, nullptr); }
+  MarkerHandler(const MarkerHandler&) = delete;
+  MarkerHandler& operator=(const MarkerHandler&) = delete;
+  MarkerHandler(MarkerHandler&&) = delete;
+  MarkerHandler& operator=(MarkerHandler&&) = delete;
+
+ private:
+  struct sigaction previous_ {};
+};
+
+bool sigint_reaches_marker_handler() {
+  struct sigaction current {};
+  sigaction(SIGINT, nullptr, &current);
+  return current.sa_handler == marker_handler;
+}
+
+int one(int x) {
+  return x;
+}
+
+const joblet::Options kOneWorkerProcess{.n_jobs = 1, .backend = joblet::Backend::processes};
+
+/// In a copy of the test program of its own (the fork server it kills is that copy's): a run
+/// that cannot start a single worker throws, and leaves the program's handler in place.
+[[noreturn]] void handler_survives_a_run_that_cannot_start() {
+  const MarkerHandler marker;
+  const pid_t server = joblet::detail::ForkServer::instance().pid();
+  kill(server, SIGKILL);
+  waitpid(server, nullptr, 0);
+  bool threw = false;
+  try {
+    (void)joblet::Parallel(kOneWorkerProcess).map(one, std::views::iota(0, 1));
+  } catch (const std::exception&) {
+    threw = true;
+  }
+  (void)std::fprintf(stderr, "%s, %s\n", threw ? "the run threw" : "the run did not throw",
+                     sigint_reaches_marker_handler() ? "handler kept" : "handler lost");
+  std::_Exit(0);
+}
+
+TEST(ProcessSafetyDeathTest, HandlersAreRestoredWhenNoWorkerCanStart) {
+  GTEST_FLAG_SET(death_test_style, "threadsafe");
+  EXPECT_EXIT(handler_survives_a_run_that_cannot_start(), ::testing::ExitedWithCode(0),
+              "the run threw, handler kept");
+}
+
+/// A task that says it runs (a byte into the FIFO `started`), then waits for a byte from the
+/// FIFO `go`: it keeps its run going until the test lets it end.
+int announce_then_wait(const std::string& started, const std::string& go) {
+  std::ofstream(started) << 'x';
+  char byte = 0;
+  std::ifstream(go).get(byte);
+  return byte == 'x' ? 1 : 0;
+}
+
+/// A FIFO in a fresh directory, removed with it.
+class Fifos {
+ public:
+  Fifos() : dir_(make_dir()) {}
+  ~Fifos() { std::filesystem::remove_all(dir_); }
+  Fifos(const Fifos&) = delete;
+  Fifos& operator=(const Fifos&) = delete;
+  Fifos(Fifos&&) = delete;
+  Fifos& operator=(Fifos&&) = delete;
+
+  [[nodiscard]] std::string make(const std::string& name) const {
+    std::string path = dir_ + "/" + name;
+    EXPECT_EQ(mkfifo(path.c_str(), 0600), 0) << path;
+    return path;
+  }
+
+ private:
+  static std::string make_dir() {
+    std::string pattern = (std::filesystem::temp_directory_path() / "joblet-fifos-XXXXXX");
+    return mkdtemp(pattern.data()) != nullptr ? pattern : std::string{};
+  }
+  std::string dir_;
+};
+
+void read_byte(const std::string& fifo) {
+  char byte = 0;
+  std::ifstream(fifo).get(byte);
+}
+
+void write_byte(const std::string& fifo) {
+  std::ofstream(fifo) << 'x';
+}
+
+// Two runs on two threads, the first to start ending first: each run saved and put back
+// dispositions of its own, and the second saved the first's handler as the program's.
+TEST(ProcessSafety, OverlappingRunsOnThreadsLeaveTheProgramsHandlerBehind) {
+  const MarkerHandler marker;
+  const Fifos fifos;
+  struct Run {
+    std::string started;
+    std::string go;
+    int result = 0;
+    std::exception_ptr error;
+    std::thread thread;
+  };
+  std::array<Run, 2> runs;
+  runs[0].started = fifos.make("first-started");
+  runs[0].go = fifos.make("first-go");
+  runs[1].started = fifos.make("second-started");
+  runs[1].go = fifos.make("second-go");
+  for (Run& run : runs) {
+    run.thread = std::thread([&run] {
+      try {
+        const std::vector tasks{joblet::delayed(announce_then_wait, run.started, run.go)};
+        run.result = joblet::Parallel(kOneWorkerProcess)(tasks).at(0);
+      } catch (...) {
+        run.error = std::current_exception();
+      }
+    });
+    read_byte(run.started);  // this run is under way before the next starts
+  }
+  for (Run& run : runs) {
+    write_byte(run.go);
+    run.thread.join();
+    EXPECT_FALSE(run.error);
+    EXPECT_EQ(run.result, 1);
+  }
+  EXPECT_TRUE(sigint_reaches_marker_handler());
 }
 
 }  // namespace

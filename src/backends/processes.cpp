@@ -15,6 +15,7 @@
 #include <deque>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <set>
 #include <vector>
 
@@ -33,23 +34,44 @@ using Socket = asio::local::stream_protocol::socket;
 constexpr std::array kFromWorker{FrameType::batch_done, FrameType::worker_error};
 constexpr std::size_t kReadChunk = std::size_t{64} * 1024;
 
-/// The dispositions of SIGINT and SIGTERM before the run, put back after it (Asio's own
-/// signal_set would leave the default action behind).
+/// The dispositions of SIGINT and SIGTERM before any run started, put back when the last run
+/// ends, however it ends (Asio's own signal_set would leave the default action behind). Runs
+/// on several threads overlap: the first saves, the last restores, so that no run saves
+/// another run's handler as the program's.
 class SavedDispositions {
  public:
   SavedDispositions() {
+    const std::lock_guard lock(mutex_);
+    if (runs_++ > 0) return;
     for (std::size_t i = 0; i < kSignals.size(); ++i)
       sigaction(kSignals[i], nullptr, &saved_[i]);
   }
-  void restore() const {
-    for (std::size_t i = 0; i < kSignals.size(); ++i)
-      sigaction(kSignals[i], &saved_[i], nullptr);
+  ~SavedDispositions() {
+    const std::lock_guard lock(mutex_);
+    if (--runs_ == 0) restore_locked();
+  }
+  SavedDispositions(const SavedDispositions&) = delete;
+  SavedDispositions& operator=(const SavedDispositions&) = delete;
+  SavedDispositions(SavedDispositions&&) = delete;
+  SavedDispositions& operator=(SavedDispositions&&) = delete;
+
+  /// Puts the program's dispositions back now, while runs go on.
+  static void restore() {
+    const std::lock_guard lock(mutex_);
+    restore_locked();
   }
 
   static constexpr std::array kSignals{SIGINT, SIGTERM};
 
  private:
-  std::array<struct sigaction, 2> saved_{};
+  static void restore_locked() {
+    for (std::size_t i = 0; i < kSignals.size(); ++i)
+      sigaction(kSignals[i], &saved_[i], nullptr);
+  }
+
+  static inline std::mutex mutex_;
+  static inline int runs_ = 0;
+  static inline std::array<struct sigaction, 2> saved_{};
 };
 
 /// A batch on its way through the workers; sent again, minus the tasks that killed their
@@ -141,8 +163,7 @@ class ProcessesExecutor final : public Executor {
   // NOLINTNEXTLINE(bugprone-exception-escape): only bad_alloc can escape, and it ends the program
   ~ProcessesExecutor() override {
     boost::system::error_code ignored;
-    signals_.clear(ignored);
-    dispositions_.restore();
+    signals_.clear(ignored);  // dispositions_, destroyed after it, puts the program's back
     Bytes end_of_run;
     finish_frame(end_of_run, begin_frame(end_of_run, FrameType::end_of_run));
     for (auto& worker : workers_) {
@@ -483,7 +504,7 @@ class ProcessesExecutor final : public Executor {
   }
 
   void interrupt(int signal) {
-    dispositions_.restore();  // a second signal does what it did before the run
+    SavedDispositions::restore();  // a second signal does what it did before the run
     problem_ = std::make_exception_ptr(Interrupted(signal));
     stop();
   }

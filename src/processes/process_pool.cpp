@@ -21,8 +21,14 @@ std::vector<WorkerProcess> ProcessPool::lease(std::size_t count) {
       }
     }
   }
-  while (workers.size() < count)
-    workers.push_back(ForkServer::instance().spawn());
+  try {
+    while (workers.size() < count)
+      workers.push_back(ForkServer::instance().spawn());
+  } catch (...) {
+    for (const WorkerProcess& worker : workers)
+      give_back(worker);  // healthy: the next run can have them
+    throw;
+  }
   return workers;
 }
 
