@@ -325,6 +325,26 @@ TEST(WorkerTimeout, CountsOnlyTheTasksOwnTimeNotItsWaitInTheBatch) {
   EXPECT_GE(elapsed, kBatch * 150ms);
 }
 
+// A worker that holds a batch but never starts a task of it (here: stopped before the run sent
+// it one) would keep the run waiting forever: it is killed after a timeout without starting a
+// task, and its batch goes to a replacement.
+TEST(WorkerTimeout, AWorkerThatStartsNoTaskOfItsBatchIsReplacedAndTheRunFinishes) {
+  const auto before = worker_pids(1);
+  ASSERT_EQ(before.size(), 1U);
+  const pid_t stopped = *before.begin();
+  ASSERT_EQ(kill(stopped, SIGSTOP), 0);
+  const auto outcomes = joblet::Parallel({.n_jobs = 1,
+                                          .backend = joblet::Backend::processes,
+                                          .batch_size = 1,
+                                          .timeout = kTimeout})
+                            .try_map(own_pid, std::views::iota(0, 4));
+  for (const auto& outcome : outcomes) {
+    ASSERT_TRUE(outcome) << outcome.error().what();
+    EXPECT_NE(*outcome, stopped) << "a task ran in the stopped worker";
+  }
+  EXPECT_FALSE(is_alive(stopped));
+}
+
 // The stress sweep: a fixed seed decides, per task, whether it crashes, aborts, exits, sleeps
 // past the timeout or throws. Each crash costs a fork and each timeout the whole timeout, so
 // timeouts are a small share. Sanitizer builds run every fault several times slower (an

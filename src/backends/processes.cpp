@@ -16,6 +16,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <vector>
 
@@ -99,6 +100,9 @@ struct Worker {
   std::set<std::uint64_t> shared_sent;
   Ending ending = Ending::none;
   bool dead = false;
+  // Under a timeout: the start time of its last task when its timer last found it between
+  // tasks; a whole timeout later with no task started since, the worker is stuck.
+  std::optional<std::int64_t> idle_since_start;
 };
 
 /// A Shared value's run_shared frame, written once per run, sent once per worker.
@@ -304,7 +308,10 @@ class ProcessesExecutor final : public Executor {
     // A write that fails means the worker died; the read side sees that and handles it.
     asio::async_write(worker.socket, buffers,
                       [](const boost::system::error_code& /*error*/, std::size_t /*bytes*/) {});
-    if (settings_.timeout) watch(worker, worker.job->sent + limit());
+    if (settings_.timeout) {
+      worker.idle_since_start.reset();
+      watch(worker, worker.job->sent + limit());
+    }
   }
 
   [[nodiscard]] Clock::duration limit() const {
@@ -488,9 +495,20 @@ class ProcessesExecutor final : public Executor {
       const WorkerSlot& slot = ForkServer::instance().slot(worker.process.slot);
       const auto now = Clock::now();
       if (slot.task.load(std::memory_order_acquire) == 0) {
+        // Between tasks, or not yet at the first: fine once; stuck (stopped, or never reading
+        // its batch) if no task started for a whole timeout. It is replaced and the batch sent
+        // again, as for a worker that dies between tasks.
+        const std::int64_t last_start = slot.started.load(std::memory_order_relaxed);
+        if (worker.idle_since_start == last_start) {
+          worker.ending = Worker::Ending::timed_out;
+          kill(worker.process.pid, SIGKILL);
+          return;
+        }
+        worker.idle_since_start = last_start;
         watch(worker, now + limit());
         return;
       }
+      worker.idle_since_start.reset();
       const auto deadline = Clock::time_point(std::chrono::nanoseconds(
                                 slot.started.load(std::memory_order_relaxed))) +
                             limit();
