@@ -33,6 +33,7 @@
 
 namespace {
 
+using side_by_side::add;
 using side_by_side::calibrate_spin_steps_per_ms;
 using side_by_side::count_tasks;
 using side_by_side::kMilliseconds;
@@ -226,17 +227,6 @@ constexpr std::int64_t kEmptyTasks = 1'000'000;
 // second.
 constexpr std::int64_t kEmptyTasksBatchOne = 20'000;
 constexpr std::int64_t kSpinTasks = 200;
-
-// Registration order is run order.
-template <class... Setup>
-void add(const std::string& name, const std::vector<std::string>& arg_names,
-         const std::vector<std::int64_t>& args, Setup&&... setup) {
-  benchmark::RegisterBenchmark(name.c_str(), std::forward<Setup>(setup)...)
-      ->ArgNames(arg_names)
-      ->Args(args)
-      ->UseRealTime()
-      ->Unit(benchmark::kMillisecond);
-}
 
 void register_benchmarks() {
   const joblet::Options jobs1{.n_jobs = 1};

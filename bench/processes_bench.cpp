@@ -41,6 +41,7 @@
 
 namespace {
 
+using side_by_side::add;
 using side_by_side::calibrate_spin_steps_per_ms;
 using side_by_side::count_tasks;
 using side_by_side::kMilliseconds;
@@ -247,17 +248,6 @@ constexpr std::int64_t kMiB = std::int64_t{1} << 20U;
 constexpr std::int64_t kBlobTasks = 64;
 constexpr std::int64_t kBatchOneTasks = 10'000;
 constexpr std::int64_t kSpinTasks = 200;
-
-// Registration order is run order.
-template <class... Setup>
-void add(const std::string& name, const std::vector<std::string>& arg_names,
-         const std::vector<std::int64_t>& args, Setup&&... setup) {
-  benchmark::RegisterBenchmark(name.c_str(), std::forward<Setup>(setup)...)
-      ->ArgNames(arg_names)
-      ->Args(args)
-      ->UseRealTime()
-      ->Unit(benchmark::kMillisecond);
-}
 
 void register_benchmarks() {
   const std::vector<std::string> bytes{"bytes"};

@@ -15,6 +15,7 @@
 #include <joblet/options.hpp>
 #include <joblet/parallel.hpp>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace side_by_side {
@@ -48,6 +49,18 @@ inline std::uint64_t calibrate_spin_steps_per_ms() {
   }
   return std::max<std::uint64_t>(
       1, static_cast<std::uint64_t>(static_cast<double>(kSteps) / (best_seconds * 1e3)));
+}
+
+/// Registers a benchmark with named arguments, timed in wall-clock milliseconds. Registration
+/// order is run order.
+template <class... Setup>
+void add(const std::string& name, const std::vector<std::string>& arg_names,
+         const std::vector<std::int64_t>& args, Setup&&... setup) {
+  benchmark::RegisterBenchmark(name.c_str(), std::forward<Setup>(setup)...)
+      ->ArgNames(arg_names)
+      ->Args(args)
+      ->UseRealTime()
+      ->Unit(benchmark::kMillisecond);
 }
 
 /// Reports `per_task`: wall-clock seconds per task, `tasks` tasks per iteration.
