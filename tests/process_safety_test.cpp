@@ -6,6 +6,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <charconv>
 #include <chrono>
 #include <csignal>
@@ -18,6 +19,7 @@
 #include <set>
 #include <string>
 #include <string_view>
+#include <system_error>
 #include <thread>
 #include <vector>
 
@@ -345,7 +347,10 @@ class Fifos {
  private:
   static std::string make_dir() {
     std::string pattern = (std::filesystem::temp_directory_path() / "joblet-fifos-XXXXXX");
-    return mkdtemp(pattern.data()) != nullptr ? pattern : std::string{};
+    if (mkdtemp(pattern.data()) == nullptr) {
+      throw std::system_error(errno, std::generic_category(), "mkdtemp " + pattern);
+    }
+    return pattern;
   }
   std::string dir_;
 };
