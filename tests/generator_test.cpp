@@ -174,6 +174,37 @@ TEST(Generator, UnorderedYieldsAFastResultBeforeASlowOne) {
   EXPECT_EQ(order, (std::vector<std::size_t>{1, 0}));
 }
 
+TEST(Generator, NJobsTasksRunWhileTheCallerIsInTheLoopBody) {
+  // Tasks 1 and 2 wait, running, until the caller has seen the first result and both of them
+  // run: the caller of a generator is away in the user's loop, so it cannot be one of the
+  // workers (one that ran task 1 itself would wait for ever, and the watchdog would fail it).
+  std::atomic<int> running{0};
+  std::atomic<bool> released{false};
+  auto results = joblet::Parallel({.n_jobs = 2,
+                                   .backend = joblet::Backend::threads,
+                                   .batch_size = 1,
+                                   .return_as = joblet::ReturnAs::generator})
+                     .imap(
+                         [&](int i) {
+                           if (i > 0) {
+                             running.fetch_add(1);
+                             while (!released.load())
+                               std::this_thread::yield();
+                           }
+                           return i;
+                         },
+                         std::views::iota(0, 3));
+  for (auto [index, value] : results) {
+    if (index == 0) {
+      while (running.load() < 2)
+        std::this_thread::yield();
+      released = true;
+    }
+    EXPECT_EQ(value, static_cast<int>(index));
+  }
+  EXPECT_EQ(running.load(), 2);
+}
+
 TEST(Generator, OperatorCallRefusesAGeneratorReturnAs) {
   const joblet::Parallel parallel({.n_jobs = 2, .return_as = joblet::ReturnAs::generator});
   try {

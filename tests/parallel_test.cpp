@@ -349,6 +349,53 @@ TEST(Parallel, ThreadsBackendRunsTasksOnAsManyThreadsAsWorkers) {
   }
 }
 
+TEST(Parallel, ThreadsBackendRunsTasksOnTheCallingThreadWhileItWaits) {
+  // The task on a pool thread waits for one on the calling thread: a caller that only slept
+  // until results came would leave it waiting for ever (the watchdog would fail the test).
+  const auto caller = std::this_thread::get_id();
+  std::atomic<bool> caller_ran_a_task{false};
+  const auto on_caller =
+      joblet::Parallel({.n_jobs = 2, .backend = joblet::Backend::threads, .batch_size = 1})
+          .map(
+              [&](int) {
+                if (std::this_thread::get_id() == caller) {
+                  caller_ran_a_task = true;
+                  return true;
+                }
+                while (!caller_ran_a_task.load())
+                  std::this_thread::yield();
+                return false;
+              },
+              std::views::iota(0, 8));
+  EXPECT_TRUE(std::ranges::any_of(on_caller, [](bool here) { return here; }));
+}
+
+TEST(Parallel, ThreadsBackendNeverRunsMoreTasksAtOnceThanWorkers) {
+  // The calling thread works too, in place of one pool thread, not beside n_jobs of them.
+  for (const int n_jobs : {2, 3}) {
+    std::atomic<int> running{0};
+    std::atomic<int> most{0};
+    joblet::Parallel({.n_jobs = n_jobs, .backend = joblet::Backend::threads, .batch_size = 1})
+        .map(
+            [&](int i) {
+              const int now = running.fetch_add(1) + 1;
+              int seen = most.load();
+              while (seen < now && !most.compare_exchange_weak(seen, now)) {
+              }
+              // Yielding, each task gives any thread beyond n_jobs its chance to start one.
+              std::uint64_t value = static_cast<std::uint64_t>(i);
+              for (int round = 0; round < 100; ++round) {
+                value = churn(value, 100);
+                std::this_thread::yield();
+              }
+              running.fetch_sub(1);
+              return value;
+            },
+            std::views::iota(0, 200));
+    EXPECT_LE(most.load(), n_jobs);
+  }
+}
+
 TEST(Parallel, ReportsItsResolvedBackendAndWorkers) {
   EXPECT_EQ(joblet::Parallel(1).backend(), joblet::Backend::sequential);
   EXPECT_EQ(joblet::Parallel(2).backend(), joblet::Backend::threads);

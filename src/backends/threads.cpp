@@ -1,5 +1,5 @@
-// Backend::threads: `workers` runners borrowed from the shared pool take batches from the
-// run's queue and put them back on its completed list.
+// Backend::threads: runners borrowed from the shared pool take batches from the run's queue
+// and put them back on its completed list; the calling thread, while it waits, runs batches too.
 #include <condition_variable>
 #include <deque>
 #include <mutex>
@@ -24,6 +24,26 @@ struct Queues {
   std::size_t runners = 0;
 };
 
+/// Runs a batch taken from the queue; false when the run abandoned it meanwhile (a timeout).
+bool run_batch(Queues& q, BatchBase& batch) {
+  const auto start = Clock::now();
+  batch.execute(q.stop);
+  batch.run_time = Clock::now() - start;
+  // The first failure stops the run now, not when the caller gets round to it.
+  if (batch.error) q.stop.store(true, std::memory_order_relaxed);
+  auto running = BatchBase::Phase::running;
+  return batch.phase.compare_exchange_strong(running, BatchBase::Phase::done);
+}
+
+/// Takes the next pending batch and marks it running. Call with the queues locked.
+std::shared_ptr<BatchBase> start_next(Queues& q) {
+  auto batch = std::move(q.pending.front());
+  q.pending.pop_front();
+  batch->phase.store(BatchBase::Phase::running, std::memory_order_relaxed);
+  batch->started.store(Clock::now().time_since_epoch().count(), std::memory_order_release);
+  return batch;
+}
+
 /// Runs batches until the run closes (returns true) or its batch is abandoned (false).
 bool serve(const std::shared_ptr<Queues>& queues) {
   auto& q = *queues;
@@ -31,24 +51,13 @@ bool serve(const std::shared_ptr<Queues>& queues) {
   for (;;) {
     q.work.wait(lock, [&q] { return q.closing || !q.pending.empty(); });
     if (q.pending.empty()) break;
-    auto batch = std::move(q.pending.front());
-    q.pending.pop_front();
-    const auto start = Clock::now();
-    batch->phase.store(BatchBase::Phase::running, std::memory_order_relaxed);
-    batch->started.store(start.time_since_epoch().count(), std::memory_order_release);
+    auto batch = start_next(q);
     if (q.watch_starts) {
       q.started = true;
       q.done.notify_one();
     }
     lock.unlock();
-
-    batch->execute(q.stop);
-    batch->run_time = Clock::now() - start;
-    // The first failure stops the run now, not when the caller gets round to it.
-    if (batch->error) q.stop.store(true, std::memory_order_relaxed);
-    auto running = BatchBase::Phase::running;
-    const bool kept = batch->phase.compare_exchange_strong(running, BatchBase::Phase::done);
-
+    const bool kept = run_batch(q, *batch);
     lock.lock();
     // An abandoned batch's result is dropped; a replacement runner has taken this one's place.
     if (!kept) return false;
@@ -60,9 +69,10 @@ bool serve(const std::shared_ptr<Queues>& queues) {
 
 class ThreadsExecutor final : public Executor {
  public:
-  explicit ThreadsExecutor(const RunSettings& settings) : queues_(std::make_shared<Queues>()) {
+  explicit ThreadsExecutor(const RunSettings& settings)
+      : queues_(std::make_shared<Queues>()), caller_works_(caller_can_work(settings)) {
     queues_->watch_starts = settings.timeout.has_value();
-    for (std::size_t i = 0; i < settings.workers; ++i)
+    for (std::size_t i = caller_works_ ? 1 : 0; i < settings.workers; ++i)
       launch_runner();
   }
 
@@ -89,14 +99,22 @@ class ThreadsExecutor final : public Executor {
   std::shared_ptr<BatchBase> wait(std::optional<Clock::time_point> deadline) override {
     auto& q = *queues_;
     std::unique_lock lock(q.mutex);
-    const auto ready = [&q] { return !q.completed.empty() || q.started; };
+    const auto ready = [this, &q] {
+      return !q.completed.empty() || q.started || (caller_works_ && !q.pending.empty());
+    };
     if (deadline) {
       q.done.wait_until(lock, *deadline, ready);
     } else {
       q.done.wait(lock, ready);
     }
     q.started = false;
-    if (q.completed.empty()) return nullptr;
+    if (q.completed.empty()) {
+      if (!caller_works_ || q.pending.empty()) return nullptr;
+      auto batch = start_next(q);
+      lock.unlock();
+      run_batch(q, *batch);  // never abandoned: the caller works only when nothing times out
+      return batch;
+    }
     auto batch = std::move(q.completed.front());
     q.completed.pop_front();
     return batch;
@@ -116,6 +134,15 @@ class ThreadsExecutor final : public Executor {
   }
 
  private:
+  /// Whether the calling thread is one of the run's workers: it runs batches while it waits,
+  /// and one runner fewer is borrowed from the pool. Then n_jobs threads run tasks, not
+  /// n_jobs runners plus a caller that wakes for every batch (on 2 cores, 3 threads that take
+  /// turns). Not when it must watch timeouts, nor for generators, whose caller is away in the
+  /// user's loop between results.
+  static bool caller_can_work(const RunSettings& settings) {
+    return settings.workers > 1 && !settings.timeout && settings.return_as == ReturnAs::list;
+  }
+
   void launch_runner() {
     {
       const std::lock_guard lock(queues_->mutex);
@@ -132,6 +159,7 @@ class ThreadsExecutor final : public Executor {
   }
 
   std::shared_ptr<Queues> queues_;
+  bool caller_works_;
 };
 
 }  // namespace
