@@ -23,6 +23,8 @@ class BatchSizer {
   /// The largest auto batch of tasks copied out of the input, which bounds the memory a lazy
   /// input takes. Tasks run in place cost nothing to hold: their batches are limited by time.
   static constexpr std::size_t kMaxCopiedBatch = 16384;
+  static constexpr std::size_t kGrowth = 8;
+  static constexpr double kShortestShare = 32;
 
   /// `copies_tasks`: whether batches hold copies of their tasks.
   BatchSizer(const RunSettings& settings, bool copies_tasks);
@@ -39,6 +41,7 @@ class BatchSizer {
   std::size_t workers_;
   std::chrono::duration<double> target_;
   std::size_t size_ = 1;
+  std::size_t shortest_ = 1;     // the smallest batch worth a hand-off
   double seconds_per_task_ = 0;  // smoothed; 0 until the first batch is measured
 };
 
