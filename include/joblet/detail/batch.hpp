@@ -83,6 +83,12 @@ class Batch final : public BatchBase {
     // One scope for the batch; each task only changes the index and drops the last one's rng.
     TaskContext context{.seed = seed_, .inner_threads = inner_threads_};
     const TaskScope scope(context);
+    if constexpr (kCanWriteToSlots && Source::kCanRunInPlace) {
+      if (in_place && slots != nullptr) {
+        execute_into_slots(stop, context);
+        return;
+      }
+    }
     for (std::size_t i = 0; i < count; ++i) {
       if (stop.load(std::memory_order_relaxed)) return;
       context.index = first + i;
@@ -178,6 +184,29 @@ class Batch final : public BatchBase {
       }
     }
     results.values.push_back(Result(std::forward<Value>(value)));
+  }
+
+  /// execute() for the commonest case, tasks in a vector and results into their slots, with
+  /// everything the loop needs in locals: the compiler cannot keep members in registers across
+  /// the call to a task, and reloading them doubled the cost of an empty task
+  /// (bench/overhead_bench.cpp, empty/joblet_threads_jobs2).
+  void execute_into_slots(const std::atomic<bool>& stop, TaskContext& context) {
+    const auto tasks = origin + static_cast<Difference>(first);
+    Result* const out = slots + first;
+    const std::size_t index = first;
+    const std::size_t n = count;
+    std::size_t i = 0;
+    try {
+      for (; i < n && !stop.load(std::memory_order_relaxed); ++i) {
+        context.index = index + i;
+        context.rng.reset();
+        out[i] = tasks[static_cast<Difference>(i)]();
+      }
+    } catch (...) {
+      const auto& task = tasks[static_cast<Difference>(i)];
+      error = capture_task_error(index + i, task_name(task), task_call(task));
+    }
+    finished = i;
   }
 
   template <class T>
