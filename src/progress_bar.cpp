@@ -21,7 +21,10 @@ class ProgressBar final : public Observer {
  public:
   ProgressBar() : terminal_(isatty(STDERR_FILENO) == 1) {}
 
-  void on_tasks_done(const Progress& progress, std::size_t /*batch_tasks*/) override {
+  // Looked at once per batch that came back, as joblib reports batches.
+  void on_task_done(const TaskDone& done) override {
+    if (!done.last_in_batch) return;
+    const Progress& progress = done.progress;
     if (terminal_) {
       // Redraw at most ten times a second: a million tiny tasks must not mean a million writes.
       const auto now = std::chrono::steady_clock::now();
@@ -95,8 +98,8 @@ class ProgressBar final : public Observer {
 
 }  // namespace
 
-std::unique_ptr<Observer> make_progress_bar() {
-  return std::make_unique<ProgressBar>();
+std::shared_ptr<Observer> make_progress_bar() {
+  return std::make_shared<ProgressBar>();
 }
 
 }  // namespace joblet::detail

@@ -12,22 +12,37 @@ RunReport::RunReport(const RunSettings& settings, std::optional<std::size_t> tot
   if (settings.verbose > 0) observers_.push_back(make_verbose_output(settings));
   if (settings.progress) observers_.push_back(make_progress_bar());
   if (settings.on_progress) observers_.push_back(make_progress_callback(settings.on_progress));
+  for (const auto& observer : settings.observers) {
+    if (observer) observers_.push_back(observer);
+  }
+  const RunStart start{.backend = settings.backend, .n_jobs = settings.workers, .total = total};
+  for (auto& observer : observers_)
+    observer->on_start(start);
 }
 
 void RunReport::set_total(std::size_t total) {
   total_ = total;
 }
 
-void RunReport::tasks_done(std::size_t count) {
-  done_ += count;
-  if (count == 0 || observers_.empty()) return;
+void RunReport::task_done(std::size_t index, bool last_in_batch) {
+  ++done_;
+  const TaskDone done{.index = index, .progress = progress(), .last_in_batch = last_in_batch};
+  for (auto& observer : observers_)
+    observer->on_task_done(done);
+}
+
+void RunReport::task_failed(const std::exception_ptr& error) {
+  // Not counted yet: task_done follows.
   const Progress now = progress();
   for (auto& observer : observers_)
-    observer->on_tasks_done(now, count);
+    observer->on_error(error, now);
+}
+
+void RunReport::run_failed(const std::exception_ptr& error) {
+  task_failed(error);
 }
 
 void RunReport::finish() {
-  if (observers_.empty()) return;
   const Progress now = progress();
   for (auto& observer : observers_)
     observer->on_finish(now);
@@ -47,14 +62,7 @@ class ProgressCallback final : public Observer {
   explicit ProgressCallback(std::function<void(const Progress&)> callback)
       : callback_(std::move(callback)) {}
 
-  void on_tasks_done(const Progress& progress, std::size_t batch_tasks) override {
-    Progress each = progress;
-    for (std::size_t k = batch_tasks; k > 0; --k) {
-      each.done = progress.done - k + 1;
-      callback_(each);
-    }
-  }
-  void on_finish(const Progress& /*progress*/) override {}
+  void on_task_done(const TaskDone& done) override { callback_(done.progress); }
 
  private:
   std::function<void(const Progress&)> callback_;
@@ -62,8 +70,8 @@ class ProgressCallback final : public Observer {
 
 }  // namespace
 
-std::unique_ptr<Observer> make_progress_callback(std::function<void(const Progress&)> callback) {
-  return std::make_unique<ProgressCallback>(std::move(callback));
+std::shared_ptr<Observer> make_progress_callback(std::function<void(const Progress&)> callback) {
+  return std::make_shared<ProgressCallback>(std::move(callback));
 }
 
 void write_stderr(const std::string& text) {

@@ -13,13 +13,13 @@
 namespace joblet::detail {
 
 /// joblib's verbose lines on stderr: "[Parallel(n_jobs=2)]: Done  40 out of 100 | elapsed: ...".
-[[nodiscard]] std::unique_ptr<Observer> make_verbose_output(const RunSettings& settings);
+[[nodiscard]] std::shared_ptr<Observer> make_verbose_output(const RunSettings& settings);
 
 /// A bar redrawn in place when stderr is a terminal, a line per tenth of the run otherwise.
-[[nodiscard]] std::unique_ptr<Observer> make_progress_bar();
+[[nodiscard]] std::shared_ptr<Observer> make_progress_bar();
 
 /// Calls `callback` once per finished task.
-[[nodiscard]] std::unique_ptr<Observer> make_progress_callback(
+[[nodiscard]] std::shared_ptr<Observer> make_progress_callback(
     std::function<void(const Progress&)> callback);
 
 /// joblib's time format: " %5.1fs", or "%4.1fmin" above a minute.

@@ -178,13 +178,19 @@ RunSettings resolve_settings(const Options& options) {
   settings.inner_threads =
       inner > 0 ? inner : std::max(1, cpu_count() / static_cast<int>(settings.workers));
   settings.seed = options.seed;
+  settings.trace_file = environment("JOBLET_TRACE").value_or(options.trace_file.string());
+  settings.checkpoint = options.checkpoint;
+  settings.observers = options.observers;
   return settings;
 }
 
 RunSettings settings_for_this_thread(const RunSettings& settings) {
   const TaskContext* task = current_task();
-  if (task == nullptr || settings.backend == Backend::sequential) return settings;
+  if (task == nullptr) return settings;
   RunSettings nested = settings;
+  // The task's own slice in the outer run's trace covers a nested run.
+  nested.trace_file.clear();
+  if (settings.backend == Backend::sequential) return nested;
   nested.backend = Backend::sequential;
   nested.workers = 1;
   nested.window = 1;

@@ -24,13 +24,18 @@ bool skip_batch(std::size_t index, int verbose) {
 class VerboseOutput final : public Observer {
  public:
   explicit VerboseOutput(const RunSettings& settings)
-      : prefix_(concat("[", run_label(settings), "]: ")), verbose_(settings.verbose) {
-    print(concat("Using backend ", to_string(settings.backend), " with ",
-                 std::to_string(settings.workers), " concurrent worker",
-                 settings.workers == 1 ? "." : "s."));
+      : prefix_(concat("[", run_label(settings), "]: ")), verbose_(settings.verbose) {}
+
+  void on_start(const RunStart& start) override {
+    print(concat("Using backend ", to_string(start.backend), " with ",
+                 std::to_string(start.n_jobs), " concurrent worker",
+                 start.n_jobs == 1 ? "." : "s."));
   }
 
-  void on_tasks_done(const Progress& progress, std::size_t /*batch_tasks*/) override {
+  // joblib reports batches: one line at most per batch that came back.
+  void on_task_done(const TaskDone& done) override {
+    if (!done.last_in_batch) return;
+    const Progress& progress = done.progress;
     const std::size_t batch = batches_++;
     const double elapsed = progress.elapsed.count();
     if (!progress.total) {
@@ -68,8 +73,8 @@ class VerboseOutput final : public Observer {
 
 }  // namespace
 
-std::unique_ptr<Observer> make_verbose_output(const RunSettings& settings) {
-  return std::make_unique<VerboseOutput>(settings);
+std::shared_ptr<Observer> make_verbose_output(const RunSettings& settings) {
+  return std::make_shared<VerboseOutput>(settings);
 }
 
 }  // namespace joblet::detail

@@ -9,6 +9,7 @@
 
 #include "joblet/detail/task_codec.hpp"
 #include "joblet/detail/task_context.hpp"
+#include "joblet/detail/trace.hpp"
 
 namespace joblet::detail {
 namespace {
@@ -82,10 +83,13 @@ std::shared_ptr<const void> WorkerSession::find(
 
 Bytes WorkerSession::run_batch(std::span<const std::byte> payload) {
   InputArchive in(payload);
-  std::uint8_t stop_at_failure = 0;
+  std::uint8_t flags = 0;
   TaskContext context;
   std::uint64_t count = 0;
-  in(stop_at_failure, context.seed, context.inner_threads, count);
+  in(flags, context.seed, context.inner_threads, count);
+  const bool traced = (flags & kTraceTasks) != 0;
+  std::vector<TraceSlice> trace;
+  if (traced) context.trace = &trace;
 
   Bytes reply;
   const std::size_t header = begin_frame(reply, FrameType::batch_done);
@@ -105,15 +109,20 @@ Bytes WorkerSession::run_batch(std::span<const std::byte> payload) {
       slot_->started.store(now_ns(), std::memory_order_relaxed);
       slot_->task.store(index + 1, std::memory_order_release);
       const std::size_t record = out.size();
+      const std::int64_t start = traced ? trace_clock() : 0;
       kind.run(in, out);
+      if (traced)
+        trace.push_back({.start = start, .end = trace_clock(), .task = index, .kernel = {}});
       slot_->task.store(0, std::memory_order_release);
       ++done;
-      if (stop_at_failure != 0 && reply[record] == static_cast<std::byte>(TaskStatus::failed)) {
+      if ((flags & kStopAtFailure) != 0 &&
+          reply[record] == static_cast<std::byte>(TaskStatus::failed)) {
         break;
       }
     }
   }
   std::memcpy(reply.data() + count_at, &done, sizeof(done));
+  if (traced) out(this_lane(), trace);
   finish_frame(reply, header);
   return reply;
 }

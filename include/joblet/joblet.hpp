@@ -9,6 +9,7 @@
 #include "grid.hpp"       // joblet::grid
 #include "init.hpp"       // joblet::init
 #include "kernels.hpp"    // joblet::kernels::parallel_for, map, zip, reduce, map_reduce, View
+#include "observer.hpp"   // joblet::Observer, joblet::RunStart, joblet::TaskDone
 #include "options.hpp"    // joblet::Options, joblet::Backend, joblet::ReturnAs, joblet::Progress
 #include "outcome.hpp"    // joblet::Outcome
 #include "parallel.hpp"   // joblet::Parallel

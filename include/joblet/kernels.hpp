@@ -41,6 +41,7 @@
 #include "detail/elementwise.hpp"
 #include "detail/fork_join.hpp"
 #include "detail/reproducible_reduce.hpp"
+#include "detail/trace.hpp"
 
 namespace joblet::kernels {
 
@@ -70,6 +71,7 @@ void parallel_for(std::size_t n, Body&& body, std::size_t grain = kDefaultGrain)
   static_assert(ranges || std::is_invocable_v<Body&, std::size_t>,
                 "joblet::kernels::parallel_for: body must be callable as body(i) or "
                 "body(begin, end) with std::size_t arguments");
+  const detail::KernelSlice traced("parallel_for");
   if (n == 0) return;
   const detail::Plan plan = detail::plan_loop(n, grain);
   detail::run_parts(plan.parts, plan.threads, [&body, n, &plan](std::size_t part) {
@@ -87,6 +89,7 @@ void parallel_for(std::size_t n, Body&& body, std::size_t grain = kDefaultGrain)
 /// equal size; out may be in itself.
 template <std::ranges::contiguous_range In, std::ranges::contiguous_range Out, class Fn>
 void map(const In& in, Out&& out, Fn fn) {
+  const detail::KernelSlice traced("map");
   const std::span input(in);
   const std::span output(out);
   detail::check_same_size("map", input.size(), output.size());
@@ -97,6 +100,7 @@ void map(const In& in, Out&& out, Fn fn) {
 template <std::ranges::contiguous_range A, std::ranges::contiguous_range B,
           std::ranges::contiguous_range Out, class Fn>
 void zip(const A& a, const B& b, Out&& out, Fn fn) {
+  const detail::KernelSlice traced("zip");
   const std::span first(a);
   const std::span second(b);
   const std::span output(out);
@@ -108,6 +112,7 @@ void zip(const A& a, const B& b, Out&& out, Fn fn) {
 /// op folded over init and every element of `in`; reproducible (see above).
 template <std::ranges::contiguous_range In, class T, class Op>
 [[nodiscard]] T reduce(const In& in, T init, Op op) {
+  const detail::KernelSlice traced("reduce");
   const std::span input(in);
   return detail::reproducible_map_reduce(
       input.data(), input.size(), std::move(init), [](const auto& x) -> const auto& { return x; },
@@ -117,6 +122,7 @@ template <std::ranges::contiguous_range In, class T, class Op>
 /// op folded over init and map_fn(x) for every element x of `in`; reproducible (see above).
 template <std::ranges::contiguous_range In, class T, class Map, class Op>
 [[nodiscard]] T map_reduce(const In& in, T init, Map map_fn, Op op) {
+  const detail::KernelSlice traced("map_reduce");
   const std::span input(in);
   return detail::reproducible_map_reduce(input.data(), input.size(), std::move(init), map_fn, op);
 }
@@ -124,12 +130,14 @@ template <std::ranges::contiguous_range In, class T, class Map, class Op>
 /// out[...] = fn(in[...]) with `in` broadcast to out's shape.
 template <class In, class Out, class Fn>
 void map(const View<In>& in, const View<Out>& out, Fn fn) {
+  const detail::KernelSlice traced("map");
   detail::view_elementwise<Fn, Out, In>("map", {"in"}, fn, out, std::index_sequence<0>{}, in);
 }
 
 /// out[...] = fn(a[...], b[...]) with `a` and `b` broadcast to out's shape.
 template <class A, class B, class Out, class Fn>
 void zip(const View<A>& a, const View<B>& b, const View<Out>& out, Fn fn) {
+  const detail::KernelSlice traced("zip");
   detail::view_elementwise<Fn, Out, A, B>("zip", {"a", "b"}, fn, out, std::index_sequence<0, 1>{},
                                           a, b);
 }
@@ -139,6 +147,7 @@ void zip(const View<A>& a, const View<B>& b, const View<Out>& out, Fn fn) {
 /// in out's element type (so the result does not depend on the number of threads either).
 template <class In, class Out, class T, class Op>
 void reduce(const View<In>& in, const View<Out>& out, std::size_t dim, T init, Op op) {
+  const detail::KernelSlice traced("reduce");
   detail::view_reduce(in, out, dim, init, op);
 }
 

@@ -4,11 +4,16 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <filesystem>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string_view>
+#include <vector>
 
 namespace joblet {
+
+class Observer;
 
 /// Where tasks run.
 enum class Backend {
@@ -38,8 +43,8 @@ struct Progress {
 
 /// Everything a Parallel can be told. Unset fields come from the innermost joblet::Config
 /// scope, then from the defaults. The environment overrides everything:
-/// JOBLET_N_JOBS, JOBLET_BACKEND and JOBLET_VERBOSE win over the values written here, so a
-/// program is debugged inline (JOBLET_N_JOBS=1) without recompiling.
+/// JOBLET_N_JOBS, JOBLET_BACKEND, JOBLET_VERBOSE and JOBLET_TRACE win over the values written here,
+/// so a program is debugged inline (JOBLET_N_JOBS=1) without recompiling.
 ///
 ///     joblet::Parallel({.n_jobs = 4, .backend = joblet::Backend::threads, .progress = true})
 struct Options {
@@ -72,6 +77,18 @@ struct Options {
   int inner_threads = 0;
   /// Seed of task_seed() / task_rng(): the same numbers for every backend and n_jobs.
   std::uint64_t seed = 0;
+  /// Where to write a timeline of the run (Chrome trace-event JSON, for Perfetto or
+  /// chrome://tracing): a lane per worker, a slice per task, batch and kernel call. Empty: no
+  /// trace. JOBLET_TRACE=trace.json sets it without recompiling. The file is rewritten at the
+  /// end of each traced run with every traced run of the program so far.
+  std::filesystem::path trace_file{};
+  /// A directory where each finished task's result is kept, under a key made of the task's
+  /// bytes (its function and arguments): a run that finds a task's result there does not run
+  /// the task again, so a sweep stopped half-way resumes where it was. Tasks must be
+  /// serializable, as for Backend::processes. Empty: no checkpoints.
+  std::filesystem::path checkpoint{};
+  /// Called as the run goes, in the calling thread (see Observer).
+  std::vector<std::shared_ptr<Observer>> observers{};
 };
 
 }  // namespace joblet

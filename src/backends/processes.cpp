@@ -278,8 +278,9 @@ class ProcessesExecutor final : public Executor {
     std::uint64_t count = 0;
     for (std::size_t p = batch.finished; p < batch.count; ++p)
       count += job.failures.contains(p) ? 0 : 1;
-    out(static_cast<std::uint8_t>(batch.stops_at_failure() ? 1 : 0), settings_.seed,
-        settings_.inner_threads, count);
+    const auto flags = static_cast<std::uint8_t>((batch.stops_at_failure() ? kStopAtFailure : 0) |
+                                                 (batch.traced ? kTraceTasks : 0));
+    out(flags, settings_.seed, settings_.inner_threads, count);
     const Outbox outbox(shared_frames_, job.shared);
     for (std::size_t p = batch.finished; p < batch.count; ++p) {
       if (job.failures.contains(p)) continue;
@@ -381,6 +382,12 @@ class ProcessesExecutor final : public Executor {
     take_failures(job);
     if (!batch.error && batch.finished < batch.count && !batch.stops_at_failure()) {
       throw MalformedFrame("joblet: malformed message: fewer results than tasks");
+    }
+    if (batch.traced) {
+      // After the records; a batch sent again after a worker died gets a trace from each.
+      std::vector<TraceSlice> slices;
+      in(batch.trace_lane, slices);
+      batch.trace.insert(batch.trace.end(), slices.begin(), slices.end());
     }
     batch.run_time = Clock::now() - job.sent;
     finish(worker);

@@ -26,6 +26,12 @@ enum class FrameType : std::uint8_t {
   worker_error = 17,  ///< the worker could not run a batch at all
 };
 
+/// Bits of the first byte of a run_batch request.
+enum RunBatchFlags : std::uint8_t {
+  kStopAtFailure = 1,  ///< stop at the first task that fails
+  kTraceTasks = 2,     ///< reply with when each task ran (Options::trace_file)
+};
+
 inline constexpr std::size_t kFrameHeaderSize = 8;
 /// The largest payload: batches above it are refused when written ("lower batch_size").
 inline constexpr std::size_t kMaxFramePayload = std::size_t{1} << 30U;

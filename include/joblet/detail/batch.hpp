@@ -83,8 +83,12 @@ class Batch final : public BatchBase {
     // One scope for the batch; each task only changes the index and drops the last one's rng.
     TaskContext context{.seed = seed_, .inner_threads = inner_threads_};
     const TaskScope scope(context);
+    if (traced) {
+      trace_lane = this_lane();
+      context.trace = &trace;
+    }
     if constexpr (kCanWriteToSlots && Source::kCanRunInPlace) {
-      if (in_place && slots != nullptr) {
+      if (in_place && slots != nullptr && !traced) {
         execute_into_slots(stop, context);
         return;
       }
@@ -93,11 +97,14 @@ class Batch final : public BatchBase {
       if (stop.load(std::memory_order_relaxed)) return;
       context.index = first + i;
       context.rng.reset();
+      const std::int64_t start = traced ? trace_clock() : 0;
       if (in_place) {
         if constexpr (Source::kCanRunInPlace) run(origin[static_cast<Difference>(first + i)], i);
       } else {
         if constexpr (Source::kCanTake) run(owned[i], i);
       }
+      if (traced)
+        trace.push_back({.start = start, .end = trace_clock(), .task = first + i, .kernel = {}});
       if (error) return;
       finished = i + 1;
     }

@@ -12,6 +12,7 @@
 
 #include "archive.hpp"
 #include "settings.hpp"
+#include "trace.hpp"
 
 namespace joblet::detail {
 
@@ -58,6 +59,9 @@ class BatchBase {
   Clock::duration run_time{};  ///< how long execute() took
   std::atomic<Phase> phase{Phase::queued};
   std::atomic<Clock::rep> started{0};  ///< Clock time execute() began; for timeouts
+  bool traced = false;                 ///< whether to record `trace` (Options::trace_file)
+  std::vector<TraceSlice> trace;       ///< a slice per task run, and per kernel call in it
+  TraceLane trace_lane;                ///< where the batch ran
 };
 
 /// A backend's side of one run. Not thread-safe: only the run's calling thread uses it.

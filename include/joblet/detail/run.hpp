@@ -10,14 +10,17 @@
 #include <optional>
 #include <stdexcept>
 #include <utility>
+#include <variant>
 #include <vector>
 
 #include "batch.hpp"
 #include "batch_sizer.hpp"
+#include "checkpoint.hpp"
 #include "executor.hpp"
 #include "report.hpp"
 #include "settings.hpp"
 #include "source.hpp"
+#include "trace.hpp"
 
 namespace joblet::detail {
 
@@ -41,6 +44,10 @@ class Run {
  public:
   using BatchType = Batch<Range, on_failure>;
   using Source = TaskSource<Range>;
+  using Task = typename Source::Task;
+  using R = typename BatchType::R;
+  /// A kept result; a void task keeps only the fact that it finished.
+  using Kept = std::conditional_t<std::is_void_v<R>, std::monostate, R>;
 
   /// `range` must outlive the run.
   Run(Range& range, const RunSettings& settings, Delivery delivery)
@@ -56,6 +63,14 @@ class Run {
         settings.backend == Backend::sequential || settings.backend == Backend::threads;
     if (settings.timeout && in_process) {
       time_limit_ = std::chrono::duration_cast<Clock::duration>(*settings.timeout);
+    }
+    if (!settings.checkpoint.empty()) {
+      check_can_checkpoint<R>();
+      checkpoints_.emplace(settings.checkpoint);
+    }
+    if (!settings.trace_file.empty()) {
+      trace_.emplace(settings.trace_file,
+                     run_label(settings) + " " + std::string(to_string(settings.backend)));
     }
   }
 
@@ -85,6 +100,7 @@ class Run {
         fill_window();
         if (in_flight_.empty()) {
           over_ = true;
+          if (trace_) trace_->close();
           report_.finish();
           return nullptr;
         }
@@ -94,6 +110,8 @@ class Run {
       over_ = true;
       executor_->stop();
       drain();
+      close_trace_after_failure();
+      if (report_.watched()) report_.run_failed(std::current_exception());
       throw;
     }
   }
@@ -154,20 +172,32 @@ class Run {
   }
 
   void fill_window() {
-    while (in_flight_.size() < settings_.window && !source_.exhausted()) {
+    while (in_flight_.size() < settings_.window && !out_of_tasks()) {
       auto batch = make_batch();
       batch->slots = slots_;
       batch->sequence = batches_made_++;
-      batch->first = source_.position();
-      const std::size_t wanted = sizer_.next(source_.remaining());
-      if (in_place_) {
-        if constexpr (Source::kCanRunInPlace) {
-          batch->in_place = true;
-          batch->origin = source_.origin();
-          batch->count = source_.skip(wanted);
+      if (trace_) {
+        batch->traced = true;
+        batch->trace.clear();
+      }
+      const std::size_t wanted = sizer_.next(remaining());
+      if (checkpoints_) {
+        if (take_checkpointed(*batch, wanted)) {
+          report(*batch);
+          queue_for_delivery(std::move(batch));
+          continue;
         }
       } else {
-        if constexpr (Source::kCanTake) batch->count = source_.take(wanted, batch->owned);
+        batch->first = source_.position();
+        if (in_place_) {
+          if constexpr (Source::kCanRunInPlace) {
+            batch->in_place = true;
+            batch->origin = source_.origin();
+            batch->count = source_.skip(wanted);
+          }
+        } else {
+          if constexpr (Source::kCanTake) batch->count = source_.take(wanted, batch->owned);
+        }
       }
       if (batch->count == 0) {
         recycle(std::move(batch));
@@ -190,6 +220,129 @@ class Run {
     }
   }
 
+  [[nodiscard]] bool out_of_tasks() const { return source_.exhausted() && carry_.empty(); }
+
+  [[nodiscard]] std::optional<std::size_t> remaining() const {
+    if (const auto left = source_.remaining()) return *left + carry_.size();
+    return std::nullopt;
+  }
+
+  // ######################################################################
+  // Options::checkpoint. A batch holds either tasks whose results were kept by an earlier run,
+  // and goes straight to delivery, or tasks to run: so no backend ever sees a kept result.
+
+  /// The result kept for `task`, if any.
+  std::optional<Kept> restore(const Task& task, std::size_t index) {
+    if constexpr (kCanCheckpoint<R>) {
+      const auto bytes = checkpoints_->load(keys_.template key_of<R>(task, settings_.seed, index));
+      if (!bytes) return std::nullopt;
+      if constexpr (std::is_void_v<R>) {
+        if (!bytes->empty()) return std::nullopt;
+        return std::monostate{};
+      } else {
+        return result_from<R>(*bytes);
+      }
+    } else {
+      return std::nullopt;
+    }
+  }
+
+  /// Fills `batch` with up to `wanted` next tasks that either all have kept results or all
+  /// have none. True when they have: the batch then holds their results.
+  bool take_checkpointed(BatchType& batch, std::size_t wanted) {
+    if constexpr (Source::kCanTake) {
+      if (!in_place_ && carry_.size() < wanted) {
+        std::vector<Task> more;
+        source_.take(wanted - carry_.size(), more);
+        for (auto& task : more)
+          carry_.push_back(std::move(task));
+      }
+    }
+    batch.first = source_.position() - carry_.size();
+    const std::size_t available =
+        in_place_ ? std::min(wanted, source_.remaining().value_or(0)) : carry_.size();
+    const auto task_at = [&](std::size_t j) -> const Task& {
+      if constexpr (Source::kCanRunInPlace) {
+        if (in_place_) return source_.origin()[static_cast<std::ptrdiff_t>(batch.first + j)];
+      }
+      return carry_[j];
+    };
+    kept_.clear();
+    bool restored = false;
+    std::size_t n = 0;
+    for (; n < available; ++n) {
+      auto kept = restore(task_at(n), batch.first + n);
+      if (n == 0) restored = kept.has_value();
+      if (kept.has_value() != restored) break;
+      if (kept) kept_.push_back(std::move(*kept));
+    }
+    if (in_place_) {
+      if constexpr (Source::kCanRunInPlace) {
+        batch.in_place = true;
+        batch.origin = source_.origin();
+        batch.count = source_.skip(n);
+      }
+    } else if constexpr (Source::kCanTake) {
+      for (std::size_t i = 0; i < n; ++i) {
+        batch.owned.push_back(std::move(carry_.front()));
+        carry_.pop_front();
+      }
+      batch.count = n;
+    }
+    if (!restored || n == 0) return false;
+    for (std::size_t i = 0; i < n; ++i) {
+      if constexpr (std::is_void_v<R>) {
+        if constexpr (on_failure == OnFailure::record) batch.results.values.emplace_back();
+      } else {
+        if constexpr (BatchType::kCanWriteToSlots) {
+          if (slots_ != nullptr) {
+            slots_[batch.first + i] = std::move(kept_[i]);
+            continue;
+          }
+        }
+        batch.results.values.push_back(typename BatchType::Result(std::move(kept_[i])));
+      }
+    }
+    batch.finished = n;
+    return true;
+  }
+
+  /// Keeps the result of every task of the batch that has one.
+  void save_checkpoints(const BatchType& batch) {
+    if constexpr (kCanCheckpoint<R>) {
+      if (!checkpoints_) return;
+      for (std::size_t i = 0; i < batch.finished; ++i) {
+        if constexpr (on_failure == OnFailure::record) {
+          if (!batch.results.values[i].has_value()) continue;
+        }
+        checkpoints_->save(keys_.template key_of<R>(batch.task(i), settings_.seed, batch.first + i),
+                           kept_bytes(batch, i));
+      }
+    }
+  }
+
+  Bytes kept_bytes(const BatchType& batch, std::size_t i) const {
+    if constexpr (std::is_void_v<R>) {
+      return {};
+    } else if constexpr (on_failure == OnFailure::record) {
+      return result_bytes<R>(*batch.results.values[i]);
+    } else {
+      if constexpr (BatchType::kCanWriteToSlots) {
+        if (slots_ != nullptr) return result_bytes<R>(slots_[batch.first + i]);
+      }
+      return result_bytes<R>(batch.results.values[i]);
+    }
+  }
+
+  /// The trace of a failed run is written too; the run's own error wins over the file's.
+  void close_trace_after_failure() noexcept {
+    if (!trace_) return;
+    try {
+      trace_->close();
+    } catch (...) {  // NOLINT(bugprone-empty-catch): the run already throws its first error
+    }
+  }
+
   void wait_for_progress() {
     auto done = executor_->wait(next_deadline());
     if (!done) {
@@ -209,15 +362,34 @@ class Run {
   }
 
   void accept(std::shared_ptr<BatchType> batch) {
-    if (batch->error) std::rethrow_exception(batch->error);
+    if (trace_) trace_->add(*batch);
+    if (batch->error) {
+      save_checkpoints(*batch);
+      std::rethrow_exception(batch->error);
+    }
     if (time_limit_ && batch->finished > 0 && batch->run_time > *time_limit_) {
       // Finished, but later than allowed: the same outcome as on a backend that interrupts.
       record_timeout(std::move(batch));
       return;
     }
     sizer_.record(batch->finished, batch->run_time);
-    report_.tasks_done(batch->finished);
+    save_checkpoints(*batch);
+    report(*batch);
     queue_for_delivery(std::move(batch));
+  }
+
+  void report(const BatchType& batch) {
+    if (!report_.watched()) {
+      report_.tasks_done(batch.finished);
+      return;
+    }
+    for (std::size_t i = 0; i < batch.finished; ++i) {
+      if constexpr (on_failure == OnFailure::record) {
+        const auto& outcome = batch.results.values[i];
+        if (!outcome.has_value()) report_.task_failed(outcome.exception());
+      }
+      report_.task_done(batch.first + i, i + 1 == batch.finished);
+    }
   }
 
   void queue_for_delivery(std::shared_ptr<BatchType> batch) {
@@ -291,7 +463,7 @@ class Run {
       outcome->first = batch->first;
       outcome->count = outcome->finished = 1;
       outcome->results.values.push_back(BatchType::Result::failure(std::move(error)));
-      report_.tasks_done(1);
+      report(*outcome);
       queue_for_delivery(std::move(outcome));
     }
   }
@@ -325,6 +497,13 @@ class Run {
   std::unique_ptr<Executor> executor_;
   std::optional<Clock::duration> time_limit_;  // Options::timeout
   typename BatchType::Result* slots_ = nullptr;
+  std::optional<RunTrace> trace_;               // Options::trace_file
+  std::optional<CheckpointStore> checkpoints_;  // Options::checkpoint
+  CheckpointKeys keys_;
+  /// Tasks taken from the input but not yet in a batch: a batch ends where kept results start
+  /// or stop.
+  std::deque<Task> carry_;
+  std::vector<Kept> kept_;  // the kept results of the batch being filled
 
   std::vector<std::shared_ptr<BatchType>> in_flight_;
   std::deque<std::shared_ptr<BatchType>> completed_;  // waiting for delivery

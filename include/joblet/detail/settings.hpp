@@ -4,9 +4,12 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <filesystem>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "../options.hpp"
 
@@ -26,6 +29,9 @@ struct RunSettings {
   std::optional<std::chrono::duration<double>> timeout;
   int inner_threads = 1;
   std::uint64_t seed = 0;
+  std::filesystem::path trace_file;  ///< empty: no trace
+  std::filesystem::path checkpoint;  ///< empty: no checkpoints
+  std::vector<std::shared_ptr<Observer>> observers;
 };
 
 /// Applies the precedence environment > explicit options > Config scope > defaults, and

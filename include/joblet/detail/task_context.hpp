@@ -4,16 +4,20 @@
 #include <cstddef>
 #include <cstdint>
 #include <optional>
+#include <vector>
 
 #include "../random.hpp"
 
 namespace joblet::detail {
 
+struct TraceSlice;
+
 struct TaskContext {
   std::uint64_t seed = 0;
   std::size_t index = 0;
   int inner_threads = 1;
-  std::optional<SplitMix64> rng{};  ///< task_rng(), made on first use
+  std::optional<SplitMix64> rng{};           ///< task_rng(), made on first use
+  std::vector<TraceSlice>* trace = nullptr;  ///< where kernel calls are traced, if anywhere
 };
 
 /// The task running on this thread. Inline: a scope is opened around every task, and calls
