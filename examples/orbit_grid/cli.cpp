@@ -98,6 +98,10 @@ CommandLine parse_command_line(std::span<const std::string_view> arguments) {
       command_line.grid = parse_grid(value());
     } else if (flag == "--out") {
       command_line.out = value();
+    } else if (flag == "--checkpoint") {
+      command_line.checkpoint = value();
+    } else if (flag == "--trace") {
+      command_line.trace = value();
     } else if (flag == "--progress") {
       no_value();
       command_line.progress = true;
@@ -113,6 +117,7 @@ CommandLine parse_command_line(std::span<const std::string_view> arguments) {
 
 std::string usage() {
   return R"(usage: orbit_grid [--n-jobs N] [--backend NAME] [--grid P,E,W] [--progress] [--out FILE]
+                  [--checkpoint DIR] [--trace FILE]
 
 Fits a one-planet orbit to simulated radial velocities by a grid search over period,
 eccentricity and argument of periastron (omega), and draws the chi2 map as SVG.
@@ -124,6 +129,9 @@ eccentricity and argument of periastron (omega), and draws the chi2 map as SVG.
                   each); default 400,20,16
   --progress      show a progress bar on stderr
   --out FILE      where to write the chi2 map; default orbit_grid.svg
+  --checkpoint DIR  keep each grid point's fit in DIR: run again after a stop, and only
+                  the points not yet fitted are computed
+  --trace FILE    write a timeline of the sweep (Chrome trace JSON, for ui.perfetto.dev)
   --help          show this text
 )";
 }

@@ -19,6 +19,8 @@ struct CommandLine {
   GridShape grid{};
   bool progress = false;
   std::filesystem::path out = "orbit_grid.svg";
+  std::filesystem::path checkpoint{};  ///< empty: no checkpoints
+  std::filesystem::path trace{};       ///< empty: no trace
   bool help = false;
 };
 

@@ -66,7 +66,9 @@ int run(const og::CommandLine& command_line) {
   // std::invalid_argument from this constructor, before any work starts.
   joblet::Parallel parallel({.n_jobs = command_line.n_jobs,
                              .backend = command_line.backend,
-                             .progress = command_line.progress});
+                             .progress = command_line.progress,
+                             .trace_file = command_line.trace,
+                             .checkpoint = command_line.checkpoint});
 
   const og::Survey survey;
   const auto observations = joblet::share(og::simulate(kTruth, survey));
