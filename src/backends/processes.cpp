@@ -22,6 +22,7 @@
 
 #include "../processes/frames.hpp"
 #include "../processes/process_pool.hpp"
+#include "../transport/batch_messages.hpp"
 #include "backends.hpp"
 #include "joblet/errors.hpp"
 #include "joblet/share.hpp"
@@ -79,9 +80,9 @@ class SavedDispositions {
 /// worker, when a worker dies under try_run.
 struct Job {
   std::shared_ptr<BatchBase> batch;
-  std::map<std::size_t, std::exception_ptr> failures;  // by position; no result record for them
-  Bytes request;                                       // the run_batch frame
-  std::vector<std::uint64_t> shared;                   // Shared values its tasks refer to
+  SettledTasks failures;              // no result record for them
+  Bytes request;                      // the run_batch frame
+  std::vector<std::uint64_t> shared;  // Shared values its tasks refer to
   Clock::time_point sent;
   int deaths_between_tasks = 0;
 };
@@ -103,49 +104,6 @@ struct Worker {
   // Under a timeout: the start time of its last task when its timer last found it between
   // tasks; a whole timeout later with no task started since, the worker is stuck.
   std::optional<std::int64_t> idle_since_start;
-};
-
-/// A Shared value's run_shared frame, written once per run, sent once per worker.
-struct SharedFrame {
-  Bytes frame;
-  std::shared_ptr<const void> value;
-};
-
-class ProcessesExecutor;
-
-/// Collects the Shared values a batch refers to while it is written.
-class Outbox final : public SharedOutbox {
- public:
-  Outbox(std::map<std::uint64_t, SharedFrame>& frames, std::vector<std::uint64_t>& referred)
-      : frames_(&frames), referred_(&referred), previous_(shared_outbox) {
-    shared_outbox = this;
-  }
-  ~Outbox() override { shared_outbox = previous_; }
-  Outbox(const Outbox&) = delete;
-  Outbox& operator=(const Outbox&) = delete;
-  Outbox(Outbox&&) = delete;
-  Outbox& operator=(Outbox&&) = delete;
-
-  void refer(std::uint64_t id, std::shared_ptr<const void> value,
-             void (*write)(const void* value, Bytes& bytes)) override {
-    if (!frames_->contains(id)) {
-      SharedFrame shared{{}, std::move(value)};
-      const std::size_t header = begin_frame(shared.frame, FrameType::shared_value);
-      OutputArchive out(shared.frame);
-      out(id);
-      write(shared.value.get(), shared.frame);
-      finish_frame(shared.frame, header);
-      frames_->emplace(id, std::move(shared));
-    }
-    if (std::find(referred_->begin(), referred_->end(), id) == referred_->end()) {
-      referred_->push_back(id);
-    }
-  }
-
- private:
-  std::map<std::uint64_t, SharedFrame>* frames_;
-  std::vector<std::uint64_t>* referred_;
-  SharedOutbox* previous_;
 };
 
 class ProcessesExecutor final : public Executor {
@@ -270,24 +228,9 @@ class ProcessesExecutor final : public Executor {
 
   /// Writes the run_batch frame for the tasks of the job's batch that have no outcome yet.
   void encode(Job& job) const {
-    const BatchBase& batch = *job.batch;
-    job.request.clear();
     job.shared.clear();
-    const std::size_t header = begin_frame(job.request, FrameType::run_batch);
-    OutputArchive out(job.request);
-    std::uint64_t count = 0;
-    for (std::size_t p = batch.finished; p < batch.count; ++p)
-      count += job.failures.contains(p) ? 0 : 1;
-    const auto flags = static_cast<std::uint8_t>((batch.stops_at_failure() ? kStopAtFailure : 0) |
-                                                 (batch.traced ? kTraceTasks : 0));
-    out(flags, settings_.seed, settings_.inner_threads, count);
-    const Outbox outbox(shared_frames_, job.shared);
-    for (std::size_t p = batch.finished; p < batch.count; ++p) {
-      if (job.failures.contains(p)) continue;
-      out(static_cast<std::uint64_t>(batch.first + p));
-      batch.write_task(out, p);
-    }
-    finish_frame(job.request, header);
+    job.request =
+        encode_batch_request(*job.batch, job.failures, settings_, shared_frames_, job.shared);
   }
 
   void dispatch(Worker& worker, std::unique_ptr<Job> job) {
@@ -350,56 +293,17 @@ class ProcessesExecutor final : public Executor {
 
   void take(Worker& worker, const Frame& frame) {
     if (frame.type == FrameType::worker_error) {
-      InputArchive in(frame.payload);
-      std::string message;
-      in(message);
-      std::string batch_named;
-      if (worker.job) {
-        const BatchBase& batch = *worker.job->batch;
-        const auto [name, call] = batch.describe(batch.finished);
-        batch_named = " (tasks " + std::to_string(batch.first + batch.finished) + " to " +
-                      std::to_string(batch.first + batch.count - 1) + ", the first " + call + ")";
-      }
-      problem_ = std::make_exception_ptr(
-          Error("joblet: a worker could not run a batch" + batch_named + ": " + message));
+      problem_ =
+          batch_refused(frame.payload, worker.job ? worker.job->batch.get() : nullptr, "a worker");
       if (worker.job) completed_.push_back(std::move(worker.job->batch));
       worker.job.reset();
       return;
     }
     if (!worker.job) throw MalformedFrame("joblet: malformed message: results for no batch");
     Job& job = *worker.job;
-    BatchBase& batch = *job.batch;
-    InputArchive in(frame.payload);
-    std::uint64_t records = 0;
-    in(records);
-    for (std::uint64_t i = 0; i < records && !batch.error; ++i) {
-      take_failures(job);
-      if (batch.finished >= batch.count) {
-        throw MalformedFrame("joblet: malformed message: more results than tasks");
-      }
-      batch.read_result(in);
-    }
-    take_failures(job);
-    if (!batch.error && batch.finished < batch.count && !batch.stops_at_failure()) {
-      throw MalformedFrame("joblet: malformed message: fewer results than tasks");
-    }
-    if (batch.traced) {
-      // After the records; a batch sent again after a worker died gets a trace from each.
-      std::vector<TraceSlice> slices;
-      in(batch.trace_lane, slices);
-      batch.trace.insert(batch.trace.end(), slices.begin(), slices.end());
-    }
-    batch.run_time = Clock::now() - job.sent;
+    read_batch_done(frame.payload, *job.batch, job.failures);
+    job.batch->run_time = Clock::now() - job.sent;
     finish(worker);
-  }
-
-  /// Records the failures that are next in line: tasks that killed or outlasted a worker.
-  static void take_failures(Job& job) {
-    for (auto it = job.failures.begin();
-         it != job.failures.end() && it->first == job.batch->finished;) {
-      job.batch->add_failure(it->second);
-      it = job.failures.erase(it);
-    }
   }
 
   void finish(Worker& worker) {
@@ -475,7 +379,7 @@ class ProcessesExecutor final : public Executor {
       return;
     }
     job->failures.emplace(position, std::move(failure));
-    take_failures(*job);
+    take_settled(batch, job->failures);
     if (batch.finished == batch.count) {
       completed_.push_back(std::move(job->batch));
       return;
@@ -541,7 +445,7 @@ class ProcessesExecutor final : public Executor {
   std::vector<std::unique_ptr<Worker>> workers_;
   std::deque<std::unique_ptr<Job>> pending_;
   std::deque<std::shared_ptr<BatchBase>> completed_;
-  mutable std::map<std::uint64_t, SharedFrame> shared_frames_;
+  mutable SharedFrames shared_frames_;
   std::exception_ptr problem_;
   bool stopped_ = false;
 };
