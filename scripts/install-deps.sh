@@ -7,6 +7,7 @@ packages=(
   cmake ninja-build g++ pkg-config
   libboost-dev libboost-serialization-dev libcereal-dev  # Asio, Boost.Serialization, cereal
   libgtest-dev libgmock-dev libbenchmark-dev libtbb-dev  # tests and benchmarks
+  openmpi-bin libopenmpi-dev                             # Backend::mpi
   clang-format clang-tidy-16                             # style checks
   "$@"
 )

@@ -15,6 +15,8 @@ std::unique_ptr<Executor> make_executor(const RunSettings& settings) {
       return make_threads_executor(settings);
     case Backend::processes:
       return make_processes_executor(settings);
+    case Backend::mpi:
+      return make_mpi_executor(settings);
     default:
       throw std::logic_error("joblet: no executor for backend " +
                              std::string(to_string(settings.backend)));

@@ -25,6 +25,34 @@ std::exception_ptr capture_task_error(std::size_t index, std::string task_name, 
   }
 }
 
+namespace {
+
+/// A TaskError whose what() also says where the task ran.
+class TaskErrorFrom final : public TaskError {
+ public:
+  TaskErrorFrom(std::size_t index, std::string task_name, std::string call,
+                std::string exception_type, std::string message, const std::string& worker)
+      : TaskError(index, task_name, call, exception_type, message,
+                  std::string(TaskError(index, task_name, call, exception_type, message).what())
+                      .append(" (on ")
+                      .append(worker)
+                      .append(")")) {}
+};
+
+}  // namespace
+
+std::exception_ptr received_task_error(std::size_t index, std::string task_name, std::string call,
+                                       std::string exception_type, std::string message,
+                                       const std::string& worker) {
+  if (worker.empty()) {
+    return std::make_exception_ptr(TaskError(index, std::move(task_name), std::move(call),
+                                             std::move(exception_type), std::move(message)));
+  }
+  return std::make_exception_ptr(TaskErrorFrom(index, std::move(task_name), std::move(call),
+                                               std::move(exception_type), std::move(message),
+                                               worker));
+}
+
 std::exception_ptr make_timeout_error(std::size_t index, std::string task_name,
                                       const std::string& call, const RunSettings& settings) {
   const char* note = settings.backend == Backend::threads

@@ -11,6 +11,7 @@
 #include "joblet/config.hpp"
 #include "joblet/cpu_count.hpp"
 #include "joblet/detail/task_context.hpp"
+#include "mpi/world.hpp"
 
 namespace joblet {
 
@@ -134,7 +135,13 @@ RunSettings resolve_settings(const Options& options) {
 
   switch (backend.value) {
     case Backend::automatic:
-      settings.backend = settings.workers == 1 ? Backend::sequential : Backend::threads;
+      // Under mpirun every rank but 0 waits for tasks: n_jobs = -1 on a one-CPU rank still
+      // means them. Only n_jobs = 1 keeps its promise to run inline.
+      if (mpi_worker_ranks() > 0 && n_jobs.value != 1) {
+        settings.backend = Backend::mpi;
+      } else {
+        settings.backend = settings.workers == 1 ? Backend::sequential : Backend::threads;
+      }
       break;
     case Backend::sequential:
     case Backend::threads:
@@ -142,16 +149,27 @@ RunSettings resolve_settings(const Options& options) {
       settings.backend = backend.value;
       break;
     case Backend::mpi:
-      throw std::invalid_argument("joblet: backend " + std::string(to_string(backend.value)) +
-                                  " (from " + backend.origin +
-                                  ") is not available in this build; use the threads, processes "
-                                  "or sequential backend");
+      if (mpi_worker_ranks() == 0) {
+        throw std::invalid_argument("joblet: backend mpi (from " + backend.origin +
+                                    ") cannot run: " + mpi_unavailable_reason());
+      }
+      settings.backend = Backend::mpi;
+      break;
   }
   if (settings.backend == Backend::sequential) settings.workers = 1;
+  // Under MPI, n_jobs does not choose the workers: mpirun did, one per rank but 0.
+  if (settings.backend == Backend::mpi) settings.workers = mpi_worker_ranks();
 
   check_not_negative(options.batch_size, "batch_size", "automatic batching");
   check_not_negative(options.pre_dispatch, "pre_dispatch", "two batches per worker");
   check_not_negative(options.inner_threads, "inner_threads", "cpu_count() / n_jobs");
+  if (options.timeout && settings.backend == Backend::mpi) {
+    throw std::invalid_argument(
+        "joblet: Options::timeout cannot be kept by the mpi backend: a rank running a task "
+        "cannot be stopped without ending the whole MPI job; leave the timeout unset (and "
+        "bound the task's own work), or run the sweep on one node with Backend::processes, "
+        "which kills a task at its timeout");
+  }
   if (options.timeout && options.timeout->count() <= 0) {
     throw std::invalid_argument(
         "joblet: Options::timeout = " + std::to_string(options.timeout->count()) +
@@ -175,8 +193,11 @@ RunSettings resolve_settings(const Options& options) {
   settings.timeout = options.timeout;
   const int inner =
       options.inner_threads > 0 ? options.inner_threads : scope.inner_threads.value_or(0);
-  settings.inner_threads =
-      inner > 0 ? inner : std::max(1, cpu_count() / static_cast<int>(settings.workers));
+  // A rank's tasks share its node's CPUs with the other ranks there, not with rank 0's
+  // workers: the node's share is all that rank 0 knows of.
+  const std::size_t sharing =
+      settings.backend == Backend::mpi ? mpi_ranks_on_this_node() : settings.workers;
+  settings.inner_threads = inner > 0 ? inner : std::max(1, cpu_count() / static_cast<int>(sharing));
   settings.seed = options.seed;
   settings.trace_file = environment("JOBLET_TRACE").value_or(options.trace_file.string());
   settings.checkpoint = options.checkpoint;

@@ -23,6 +23,13 @@ enum class OnFailure { stop, record };
 [[nodiscard]] std::exception_ptr capture_task_error(std::size_t index, std::string task_name,
                                                     std::string call);
 
+/// The TaskError for a failure record that came back from `worker`; what() names the worker
+/// when `worker` is not empty.
+[[nodiscard]] std::exception_ptr received_task_error(std::size_t index, std::string task_name,
+                                                     std::string call, std::string exception_type,
+                                                     std::string message,
+                                                     const std::string& worker);
+
 template <class T>
 struct ResultStore {
   std::vector<T> values;
@@ -69,6 +76,7 @@ class Batch final : public BatchBase {
   void reset() {
     sequence = first = count = finished = 0;
     error = nullptr;
+    worker.clear();
     run_time = {};
     phase.store(Phase::queued, std::memory_order_relaxed);
     started.store(0, std::memory_order_relaxed);
@@ -130,9 +138,8 @@ class Batch final : public BatchBase {
       std::string message;
       in(type, message);
       auto [name, call] = describe(finished);
-      add_failure(
-          std::make_exception_ptr(TaskError(first + finished, std::move(name), std::move(call),
-                                            std::move(type), std::move(message))));
+      add_failure(received_task_error(first + finished, std::move(name), std::move(call),
+                                      std::move(type), std::move(message), worker));
       return false;
     }
     if constexpr (std::is_void_v<R>) {

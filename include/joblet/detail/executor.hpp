@@ -56,6 +56,7 @@ class BatchBase {
   std::size_t count = 0;       ///< tasks in the batch
   std::size_t finished = 0;    ///< tasks that ran: results exist for [first, first+finished)
   std::exception_ptr error;    ///< the TaskError that stopped the batch
+  std::string worker;          ///< where it ran when that is worth naming ("rank 2 on node7")
   Clock::duration run_time{};  ///< how long execute() took
   std::atomic<Phase> phase{Phase::queued};
   std::atomic<Clock::rep> started{0};  ///< Clock time execute() began; for timeouts

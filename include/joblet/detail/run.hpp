@@ -205,7 +205,8 @@ class Run {
       }
       if (settings_.timeout)
         batch->description = {task_name(batch->task(0)), task_call(batch->task(0))};
-      if (!round_trip_checked_ && settings_.backend == Backend::processes) {
+      if (!round_trip_checked_ &&
+          (settings_.backend == Backend::processes || settings_.backend == Backend::mpi)) {
         round_trip_checked_ = true;
         check_every_task_travels();
         check_round_trip(*batch);
