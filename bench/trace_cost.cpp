@@ -37,7 +37,7 @@ double small_kernel_task(int seed) {
 }
 
 /// Nanoseconds per task of a sweep.
-double sweep_ns(joblet::Options options) {
+double sweep_ns(const joblet::Options& options) {
   const auto start = Clock::now();
   const auto results =
       joblet::Parallel(options).map(small_kernel_task, std::views::iota(0, kTasks));

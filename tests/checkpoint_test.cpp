@@ -1,12 +1,10 @@
 // Options::checkpoint: a rerun skips what finished, never uses a damaged or foreign result,
 // and gives the results of a clean run bit for bit, even after the first run was killed.
 #include <gtest/gtest.h>
-#include <stdlib.h>
 
 #include <algorithm>
 #include <chrono>
 #include <csignal>
-#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
@@ -18,35 +16,13 @@
 #include "helpers/process_watch.hpp"
 #include "joblet/joblet.hpp"
 #include "support/backends.hpp"
+#include "support/temporary_directory.hpp"
 
 namespace {
 
 namespace fs = std::filesystem;
 using joblet::testing::BackendCase;
-
-/// A directory of its own under the system's temporary directory, removed at the end.
-class TemporaryDirectory {
- public:
-  TemporaryDirectory() {
-    std::string pattern = (fs::temp_directory_path() / "joblet-checkpoint-XXXXXX").string();
-    if (mkdtemp(pattern.data()) == nullptr)
-      throw fs::filesystem_error("mkdtemp", std::error_code(errno, std::generic_category()));
-    path_ = pattern;
-  }
-  ~TemporaryDirectory() {
-    std::error_code ignored;
-    fs::remove_all(path_, ignored);
-  }
-  TemporaryDirectory(const TemporaryDirectory&) = delete;
-  TemporaryDirectory& operator=(const TemporaryDirectory&) = delete;
-  TemporaryDirectory(TemporaryDirectory&&) = delete;
-  TemporaryDirectory& operator=(TemporaryDirectory&&) = delete;
-
-  [[nodiscard]] const fs::path& path() const { return path_; }
-
- private:
-  fs::path path_;
-};
+using joblet::testing::TemporaryDirectory;
 
 std::vector<fs::path> files_in(const fs::path& directory, const std::string& extension = "") {
   std::vector<fs::path> files;
@@ -160,9 +136,9 @@ TEST_P(CheckpointTest, TwoSweepsInOneDirectoryDoNotMix) {
 }
 
 TEST_P(CheckpointTest, ATaskThatCannotBeWrittenIsRefusedWithTheFix) {
-  const int captured = 3;
-  const auto times_captured = [captured](int i) { return i * captured; };
-  const std::vector tasks{joblet::delayed(times_captured, 1)};
+  const std::string unit = "m/s";
+  const auto with_unit = [unit](int i) { return std::to_string(i) + " " + unit; };
+  const std::vector tasks{joblet::delayed(with_unit, 1)};
   joblet::Parallel parallel(options());
   try {
     parallel(tasks);
@@ -181,8 +157,8 @@ class KilledSweep {
   explicit KilledSweep(const BackendCase& c)
       : backend_(joblet::to_string(c.backend)), n_jobs_(std::to_string(c.n_jobs)) {}
 
-  joblet::testing::Helper start(const fs::path& checkpoint, int hang_from,
-                                const fs::path& out) const {
+  [[nodiscard]] joblet::testing::Helper start(const fs::path& checkpoint, int hang_from,
+                                              const fs::path& out) const {
     fs::remove_all(marks_.path());
     fs::create_directories(marks_.path());
     return joblet::testing::Helper(JOBLET_CHECKPOINT_SWEEP,
@@ -220,8 +196,8 @@ TEST_P(CheckpointTest, ASweepKilledHalfWayResumesToTheResultsOfACleanRun) {
   const std::string wanted = "done " + std::to_string(kHangFrom);
   for (;;) {
     const auto line = killed.read_line(std::chrono::seconds(60));
-    ASSERT_TRUE(line) << "the sweep never reached " << wanted;
-    if (*line == wanted) break;
+    ASSERT_TRUE(line.has_value()) << "the sweep never reached " << wanted;
+    if (line.value_or("") == wanted) break;
   }
   ASSERT_TRUE(killed.signal(SIGKILL));
   ASSERT_TRUE(killed.wait_for_exit(std::chrono::seconds(60)));

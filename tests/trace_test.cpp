@@ -3,7 +3,6 @@
 // Boost 1.74's JSON parser includes boost/bind.hpp, which otherwise prints a deprecation note.
 #define BOOST_BIND_GLOBAL_PLACEHOLDERS
 #include <gtest/gtest.h>
-#include <stdlib.h>
 
 #include <algorithm>
 #include <boost/property_tree/json_parser.hpp>
@@ -23,6 +22,7 @@
 #include "joblet/joblet.hpp"
 #include "support/backends.hpp"
 #include "support/scoped_env.hpp"
+#include "support/temporary_directory.hpp"
 
 namespace {
 
@@ -85,21 +85,11 @@ double sum_of_squares(int n) {
 
 class TraceTest : public ::testing::TestWithParam<BackendCase> {
  protected:
-  TraceTest() {
-    std::string pattern = (fs::temp_directory_path() / "joblet-trace-XXXXXX").string();
-    if (mkdtemp(pattern.data()) != nullptr) directory_ = pattern;
-  }
-  ~TraceTest() override {
-    std::error_code ignored;
-    fs::remove_all(directory_, ignored);
-  }
-
-  fs::path directory_;
+  joblet::testing::TemporaryDirectory directory_;
 };
 
 TEST_P(TraceTest, EachTaskIsOneSliceWithItsIndexAndNameInsideItsBatchOnItsWorkersLane) {
-  ASSERT_FALSE(directory_.empty());
-  const fs::path file = directory_ / "trace.json";
+  const fs::path file = directory_.path() / "trace.json";
   auto options = GetParam().options();
   options.trace_file = file;
   options.batch_size = 3;
@@ -164,8 +154,7 @@ TEST_P(TraceTest, EachTaskIsOneSliceWithItsIndexAndNameInsideItsBatchOnItsWorker
 }
 
 TEST_P(TraceTest, JobletTraceTracesARunWithoutRecompiling) {
-  ASSERT_FALSE(directory_.empty());
-  const fs::path file = directory_ / "from_environment.json";
+  const fs::path file = directory_.path() / "from_environment.json";
   const joblet::testing::ScopedEnv trace_env("JOBLET_TRACE", file.c_str());
   joblet::Parallel(GetParam().options()).map(sum_of_squares, std::views::iota(0, 10));
   joblet::Parallel(GetParam().options()).map(sum_of_squares, std::views::iota(0, 5));

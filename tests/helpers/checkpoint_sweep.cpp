@@ -7,6 +7,8 @@
 // running when it is killed. "done N" is printed as each task finishes, after its result was
 // kept; the results go to RESULTS_FILE as raw doubles once the sweep ends. An empty
 // CHECKPOINT_DIR ("") runs without checkpoints.
+#include <array>
+#include <bit>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -61,9 +63,9 @@ int main(int argc, char** argv) {
   if (argc == 7) hang_from = std::stoi(argv[5]);
   joblet::init(argc, argv);
   if (argc != 7) {
-    std::fprintf(stderr,
-                 "usage: checkpoint_sweep BACKEND N_JOBS CHECKPOINT_DIR MARKS_DIR HANG_FROM "
-                 "RESULTS_FILE\n");
+    (void)std::fprintf(stderr,
+                       "usage: checkpoint_sweep BACKEND N_JOBS CHECKPOINT_DIR MARKS_DIR HANG_FROM "
+                       "RESULTS_FILE\n");
     return 2;
   }
   const std::string marks = argv[4];
@@ -77,8 +79,10 @@ int main(int argc, char** argv) {
                         .seed = 2024,
                         .checkpoint = argv[3],
                         .observers = {std::make_shared<PrintDone>()}})(tasks);
-  std::ofstream(argv[6], std::ios::binary)
-      .write(reinterpret_cast<const char*>(means.data()),
-             static_cast<std::streamsize>(means.size() * sizeof(double)));
-  return 0;
+  std::ofstream out(argv[6], std::ios::binary);
+  for (const double mean : means) {
+    const auto bytes = std::bit_cast<std::array<char, sizeof(double)>>(mean);
+    out.write(bytes.data(), bytes.size());
+  }
+  return out.flush() ? 0 : 1;
 }

@@ -235,6 +235,7 @@ class Run {
   /// The result kept for `task`, if any.
   std::optional<Kept> restore(const Task& task, std::size_t index) {
     if constexpr (kCanCheckpoint<R>) {
+      if (!checkpoints_) return std::nullopt;
       const auto bytes = checkpoints_->load(keys_.template key_of<R>(task, settings_.seed, index));
       if (!bytes) return std::nullopt;
       if constexpr (std::is_void_v<R>) {
@@ -322,7 +323,7 @@ class Run {
     }
   }
 
-  Bytes kept_bytes(const BatchType& batch, std::size_t i) const {
+  [[nodiscard]] Bytes kept_bytes(const BatchType& batch, std::size_t i) const {
     if constexpr (std::is_void_v<R>) {
       return {};
     } else if constexpr (on_failure == OnFailure::record) {

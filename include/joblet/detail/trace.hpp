@@ -44,6 +44,7 @@ struct TraceLane {
 /// the task is traced. Otherwise it costs a thread-local read.
 class KernelSlice {
  public:
+  // NOLINTNEXTLINE(cppcoreguidelines-pro-type-member-init): see the members
   explicit KernelSlice(const char* name) noexcept {
     TaskContext* const task = current_task();
     if (task != nullptr && task->trace != nullptr) [[unlikely]] {
@@ -66,8 +67,8 @@ class KernelSlice {
 
   // Only task_ is set when tracing is off: the rest is written by begin().
   TaskContext* task_ = nullptr;
-  const char* name_;    // NOLINT(cppcoreguidelines-pro-type-member-init)
-  std::int64_t start_;  // NOLINT(cppcoreguidelines-pro-type-member-init)
+  const char* name_;
+  std::int64_t start_;
 };
 
 /// The trace of one run: batches are added as they come back; close() adds them to the
