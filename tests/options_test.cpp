@@ -65,10 +65,6 @@ TEST(Options, TimeoutMustBePositive) {
   EXPECT_TRUE(says(rejection({.timeout = std::chrono::seconds(-1)}), "leave it unset"));
 }
 
-TEST(Options, BackendsNotInThisBuildAreRejected) {
-  EXPECT_TRUE(says(rejection({.n_jobs = 2, .backend = Backend::mpi}), "not available"));
-}
-
 TEST(Options, AutomaticIsSequentialForOneJobAndThreadsOtherwise) {
   EXPECT_EQ(joblet::Parallel(1).backend(), Backend::sequential);
   EXPECT_EQ(joblet::Parallel(3).backend(), Backend::threads);

@@ -72,7 +72,8 @@ std::string as_string(int i) {
   return std::string(static_cast<std::size_t>(i % 7), 'a') + std::to_string(i);
 }
 std::vector<double> as_vector(int i) {
-  return std::vector<double>(static_cast<std::size_t>(i % 5), i * 0.5);
+  std::vector<double> values(static_cast<std::size_t>(i % 5), i * 0.5);
+  return values;
 }
 std::pair<int, std::string> as_pair(int i) {
   return {-i, std::to_string(i * 3)};
