@@ -73,6 +73,15 @@ void send(MPI_Comm communicator, const Bytes& frame) {
   MPI_Send(frame.data(), static_cast<int>(frame.size()), MPI_BYTE, 0, kFramesTag, communicator);
 }
 
+/// Runs what every whole frame received so far asks for, and sends the replies.
+void answer_frames(FrameReader& frames, WorkerSession& session, MPI_Comm communicator) {
+  for (;;) {
+    const std::optional<Frame> frame = frames.next();
+    if (!frame) return;
+    if (auto reply = session.handle(*frame)) send(communicator, *reply);
+  }
+}
+
 }  // namespace
 
 void serve_rank_zero(MPI_Comm communicator, const std::string& name) {
@@ -89,9 +98,7 @@ void serve_rank_zero(MPI_Comm communicator, const std::string& name) {
     if (status.MPI_TAG == kShutdownTag) return;
     frames.commit(static_cast<std::size_t>(bytes));
     try {
-      for (std::optional<Frame> frame = frames.next(); frame.has_value(); frame = frames.next()) {
-        if (auto reply = session.handle(frame.value())) send(communicator, *reply);
-      }
+      answer_frames(frames, session, communicator);
     } catch (const MalformedFrame& error) {
       send(communicator, worker_error_frame(error.what()));
     }

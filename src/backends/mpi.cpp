@@ -203,8 +203,7 @@ class MpiExecutor final : public Executor {
           &rank);
     rank.frames.commit(static_cast<std::size_t>(bytes));
     try {
-      for (auto frame = rank.frames.next(); frame.has_value(); frame = rank.frames.next())
-        take(rank, frame.value());
+      take_frames(rank);
     } catch (const std::exception& malformed) {
       problem_ = std::make_exception_ptr(
           Error(std::string(malformed.what()) + " (from " + rank.name + ")"));
@@ -212,6 +211,14 @@ class MpiExecutor final : public Executor {
       for (auto& job : rank.jobs)
         completed_.push_back(std::move(job->batch));
       rank.jobs.clear();
+    }
+  }
+
+  void take_frames(Rank& rank) {
+    for (;;) {
+      const std::optional<Frame> frame = rank.frames.next();
+      if (!frame) return;
+      take(rank, *frame);
     }
   }
 
