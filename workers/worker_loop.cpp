@@ -43,7 +43,9 @@ void run_worker(int socket, WorkerSlot& slot) {
     if (got <= 0) _exit(0);  // the parent closed the socket or exited
     frames.commit(static_cast<std::size_t>(got));
     try {
-      while (const std::optional<Frame> frame = frames.next()) {
+      for (;;) {
+        const std::optional<Frame> frame = frames.next();
+        if (!frame) break;
         if (auto reply = session.handle(*frame)) write_all(socket, *reply);
       }
     } catch (const MalformedFrame& error) {
