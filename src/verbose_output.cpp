@@ -27,9 +27,8 @@ class VerboseOutput final : public Observer {
       : prefix_(concat("[", run_label(settings), "]: ")), verbose_(settings.verbose) {}
 
   void on_start(const RunStart& start) override {
-    print(concat("Using backend ", to_string(start.backend), " with ",
-                 std::to_string(start.n_jobs), " concurrent worker",
-                 start.n_jobs == 1 ? "." : "s."));
+    print(concat("Using backend ", to_string(start.backend), " with ", std::to_string(start.n_jobs),
+                 " concurrent worker", start.n_jobs == 1 ? "." : "s."));
   }
 
   // joblib reports batches: one line at most per batch that came back.
