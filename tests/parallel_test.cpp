@@ -383,7 +383,7 @@ TEST(Parallel, ThreadsBackendNeverRunsMoreTasksAtOnceThanWorkers) {
               while (seen < now && !most.compare_exchange_weak(seen, now)) {
               }
               // Yielding, each task gives any thread beyond n_jobs its chance to start one.
-              std::uint64_t value = static_cast<std::uint64_t>(i);
+              auto value = static_cast<std::uint64_t>(i);
               for (int round = 0; round < 100; ++round) {
                 value = churn(value, 100);
                 std::this_thread::yield();
