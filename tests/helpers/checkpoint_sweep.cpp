@@ -3,13 +3,14 @@
 //     checkpoint_sweep BACKEND N_JOBS CHECKPOINT_DIR MARKS_DIR HANG_FROM RESULTS_FILE
 //
 // Each task touches MARKS_DIR/<index> when it runs, so the test sees which tasks ran. Tasks
-// from index HANG_FROM on (unless it is negative) take a minute, so that the program is still
-// running when it is killed. "done N" is printed as each task finishes, after its result was
-// kept; the results go to RESULTS_FILE as raw doubles once the sweep ends. An empty
+// from index HANG_FROM on (unless it is negative) block until the program is killed, so that
+// it is still running when the test kills it. "done N" is printed as each task finishes, after its
+// result was kept; the results go to RESULTS_FILE as raw doubles once the sweep ends. An empty
 // CHECKPOINT_DIR ("") runs without checkpoints.
+#include <unistd.h>
+
 #include <array>
 #include <bit>
-#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
@@ -19,7 +20,6 @@
 #include <ranges>
 #include <stdexcept>
 #include <string>
-#include <thread>
 #include <vector>
 
 namespace {
@@ -32,7 +32,10 @@ constexpr int kTasks = 40;
 int hang_from = -1;
 
 double sample_mean(int index, const std::string& marks) {
-  if (hang_from >= 0 && index >= hang_from) std::this_thread::sleep_for(std::chrono::minutes(1));
+  if (hang_from >= 0 && index >= hang_from) {
+    for (;;)
+      pause();  // until the test's SIGKILL (a worker process goes with its parent)
+  }
   std::ofstream(marks + "/" + std::to_string(index)).put('\n');
   std::normal_distribution<double> normal(index, 1.0);
   double sum = 0;
