@@ -2,12 +2,14 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <atomic>
 #include <memory>
 #include <numeric>
 #include <ranges>
 #include <set>
 #include <stdexcept>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "joblet/joblet.hpp"
@@ -117,6 +119,35 @@ TEST_P(ObserverTest, AnUnsizedInputStartsWithAnUnknownTotal) {
   ASSERT_EQ(recorder->calls.size(), 52U);
   EXPECT_EQ(recorder->calls.front(), "start ?");
   EXPECT_EQ(recorder->calls.back(), "finish 50");
+}
+
+/// Counts finished tasks where the tasks themselves can read the count.
+class DoneCounter final : public joblet::Observer {
+ public:
+  void on_task_done(const joblet::TaskDone& /*done*/) override { done.fetch_add(1); }
+  std::atomic<int> done{0};
+};
+
+TEST(Observer, HearsOfAFinishedTaskWhileAnotherTaskStillRuns) {
+  // Both tasks start before either ends. The one on the calling thread, if there is one, then
+  // waits until the observer hears that the other is done: a caller that ran tasks itself could
+  // not tell the observer while it waited, and the watchdog would fail the test.
+  const auto caller = std::this_thread::get_id();
+  auto counter = std::make_shared<DoneCounter>();
+  std::atomic<int> started{0};
+  joblet::Parallel(
+      {.n_jobs = 2, .backend = joblet::Backend::threads, .batch_size = 1, .observers = {counter}})
+      .map(
+          [&](int i) {
+            started.fetch_add(1);
+            while (started.load() < 2)
+              std::this_thread::yield();
+            while (std::this_thread::get_id() == caller && counter->done.load() < 1)
+              std::this_thread::yield();
+            return i;
+          },
+          std::views::iota(0, 2));
+  EXPECT_EQ(counter->done.load(), 2);
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, ObserverTest,

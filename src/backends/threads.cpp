@@ -138,9 +138,15 @@ class ThreadsExecutor final : public Executor {
   /// and one runner fewer is borrowed from the pool. Then n_jobs threads run tasks, not
   /// n_jobs runners plus a caller that wakes for every batch (on 2 cores, 3 threads that take
   /// turns). Not when it must watch timeouts, nor for generators, whose caller is away in the
-  /// user's loop between results.
+  /// user's loop between results, nor when it reports tasks as they finish (observers, progress,
+  /// checkpoints): a long task of its own would hold back the news, and the checkpoints, of
+  /// every task the runners finish meanwhile.
   static bool caller_can_work(const RunSettings& settings) {
-    return settings.workers > 1 && !settings.timeout && settings.return_as == ReturnAs::list;
+    const bool reports_as_tasks_finish = settings.verbose > 0 || settings.progress ||
+                                         settings.on_progress || !settings.observers.empty() ||
+                                         !settings.checkpoint.empty();
+    return settings.workers > 1 && !settings.timeout && settings.return_as == ReturnAs::list &&
+           !reports_as_tasks_finish;
   }
 
   void launch_runner() {
