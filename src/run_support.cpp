@@ -30,8 +30,9 @@ namespace {
 /// A TaskError whose what() also says where the task ran.
 class TaskErrorFrom final : public TaskError {
  public:
-  TaskErrorFrom(std::size_t index, std::string task_name, std::string call,
-                std::string exception_type, std::string message, const std::string& worker)
+  TaskErrorFrom(std::size_t index, const std::string& task_name, const std::string& call,
+                const std::string& exception_type, const std::string& message,
+                const std::string& worker)
       : TaskError(index, task_name, call, exception_type, message,
                   std::string(TaskError(index, task_name, call, exception_type, message).what())
                       .append(" (on ")
@@ -48,9 +49,8 @@ std::exception_ptr received_task_error(std::size_t index, std::string task_name,
     return std::make_exception_ptr(TaskError(index, std::move(task_name), std::move(call),
                                              std::move(exception_type), std::move(message)));
   }
-  return std::make_exception_ptr(TaskErrorFrom(index, std::move(task_name), std::move(call),
-                                               std::move(exception_type), std::move(message),
-                                               worker));
+  return std::make_exception_ptr(
+      TaskErrorFrom(index, task_name, call, exception_type, message, worker));
 }
 
 std::exception_ptr make_timeout_error(std::size_t index, std::string task_name,

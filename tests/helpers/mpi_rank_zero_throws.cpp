@@ -13,6 +13,7 @@ int twice(int i) {
 
 }  // namespace
 
+// NOLINTNEXTLINE(bugprone-exception-escape): escaping main is what this program is for
 int main(int argc, char** argv) {
   joblet::init(argc, argv);
   const std::vector<int> doubled = joblet::Parallel(-1).map(twice, std::vector<int>{1, 2, 3});
