@@ -185,6 +185,28 @@ TEST(Frames, BufferIsReusedRatherThanGrowingWithEachFrame) {
   EXPECT_LT(room, 8 * frame.size());
 }
 
+/// How many space() calls a reader that fills each room it is given takes to return `frame`.
+std::size_t reads_to_receive(FrameReader& reader, std::span<const std::byte> frame) {
+  std::size_t reads = 0;
+  for (std::size_t done = 0; done < frame.size(); ++reads) {
+    const std::span<std::byte> room = reader.space(64);
+    const std::size_t piece = std::min(room.size(), frame.size() - done);
+    std::copy_n(frame.begin() + static_cast<std::ptrdiff_t>(done), piece, room.begin());
+    reader.commit(piece);
+    done += piece;
+  }
+  EXPECT_EQ(take_all(reader).size(), 1U);
+  return reads;
+}
+
+TEST(Frames, ALargeFrameIsReadInAFewPiecesNotInPiecesOfTheSizeAskedFor) {
+  const Bytes frame = frames_of({{FrameType::batch_done, Bytes(1U << 20U, std::byte{7})}});
+  FrameReader reader(kFromWorker);
+  // The first time the room grows, at most doubling per read; then it holds the whole frame.
+  EXPECT_LE(reads_to_receive(reader, frame), 32U);
+  EXPECT_LE(reads_to_receive(reader, frame), 2U);
+}
+
 TEST(Frames, TruncatedFrameIsNotReturnedUntilItsLastByteArrives) {
   const std::vector<Message> one{{FrameType::batch_done, bytes_of("a result record")}};
   const Bytes stream = frames_of(one);

@@ -37,6 +37,14 @@ void finish_frame(Bytes& bytes, std::size_t header) {
 }
 
 std::span<std::byte> FrameReader::space(std::size_t bytes) {
+  const std::size_t received = end_ - start_;
+  if (received >= kFrameHeaderSize) {
+    const std::size_t frame =
+        kFrameHeaderSize +
+        std::min<std::size_t>(read_length(buffer_.data() + start_), kMaxFramePayload);
+    if (frame > received)
+      bytes = std::max(bytes, std::min(frame - received, std::max(buffer_.size(), bytes)));
+  }
   if (start_ > 0 && buffer_.size() - end_ < bytes) {
     // Move what is left of the last frames to the front rather than growing without end.
     std::memmove(buffer_.data(), buffer_.data() + start_, end_ - start_);

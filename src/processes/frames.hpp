@@ -57,7 +57,11 @@ class FrameReader {
   /// `accepted`: the frame types this side may receive; others are malformed.
   explicit FrameReader(std::span<const FrameType> accepted) : accepted_(accepted) {}
 
-  /// Room for at least `bytes` more bytes; write into it, then commit() what was written.
+  /// Room for at least `bytes` more bytes, and for the rest of a frame whose header has
+  /// arrived, so that a large frame is read in a few calls rather than in `bytes`-sized pieces
+  /// (the room for a frame at most doubles per call: a header that lies about its length
+  /// costs no more memory than the bytes that came). Write into it, then commit() what was
+  /// written.
   std::span<std::byte> space(std::size_t bytes);
   void commit(std::size_t bytes);
 
