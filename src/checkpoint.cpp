@@ -8,10 +8,10 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
-#include <fstream>
-#include <iterator>
 #include <memory>
 #include <span>
+
+#include "executable_fingerprint.hpp"
 
 namespace joblet::detail {
 namespace {
@@ -19,7 +19,7 @@ namespace {
 constexpr std::array<char, 8> kMagic{'j', 'o', 'b', 'l', 'e', 't', 'C', 'P'};
 
 /// CRC-64/XZ: a file name per key, well spread; the key itself, kept in the file, decides.
-std::uint64_t digest(const Bytes& bytes) {
+std::uint64_t digest(std::span<const std::byte> bytes) {
   boost::crc_optimal<64, 0x42F0E1EBA9EA3693ULL, ~0ULL, ~0ULL, true, true> crc;
   crc.process_bytes(bytes.data(), bytes.size());
   return crc.checksum();
@@ -105,13 +105,11 @@ void CheckpointStore::save(const Bytes& key, const Bytes& result) const {
 }
 
 std::uint64_t program_digest() {
-  static const std::uint64_t digest = [] {
-    std::ifstream program("/proc/self/exe", std::ios::binary);
-    const std::string bytes((std::istreambuf_iterator<char>(program)),
-                            std::istreambuf_iterator<char>());
-    return std::hash<std::string>{}(bytes);
+  static const std::uint64_t value = [] {
+    const std::string fingerprint = executable_fingerprint();
+    return digest(std::as_bytes(std::span(fingerprint)));
   }();
-  return digest;
+  return value;
 }
 
 void CheckpointKeys::refer(std::uint64_t id, std::shared_ptr<const void> value,

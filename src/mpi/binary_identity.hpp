@@ -6,6 +6,8 @@
 #include <span>
 #include <string>
 
+#include "../executable_fingerprint.hpp"
+
 namespace joblet::detail {
 
 /// What one rank says about itself.
@@ -13,10 +15,6 @@ struct RankIdentity {
   std::string executable;  ///< fingerprint of the executable, see executable_fingerprint()
   std::string host;
 };
-
-/// This process's executable: its GNU build id ("build-id 3fa2..."), or where the linker wrote
-/// none, a hash of its bytes ("fnv1a64 9c01...").
-[[nodiscard]] std::string executable_fingerprint();
 
 /// nullopt when every rank's executable is rank 0's; otherwise an error message that names the
 /// ranks (and their hosts) that run something else. `ranks[i]` is rank i.

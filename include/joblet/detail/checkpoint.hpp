@@ -39,8 +39,9 @@ class CheckpointStore {
   std::filesystem::path directory_;
 };
 
-/// A digest of this program's file: keys made by another build of the program differ, since the
-/// places of functions in it, which task bytes hold, may mean other code there.
+/// A digest of this program's build (its build id, or its file's bytes): keys made by another
+/// build of the program differ, since the places of functions in it, which task bytes hold,
+/// may mean other code there.
 [[nodiscard]] std::uint64_t program_digest();
 
 /// Options::checkpoint with tasks that cannot be written as bytes, or results that cannot.
