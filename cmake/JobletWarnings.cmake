@@ -14,4 +14,8 @@ if(JOBLET_SANITIZE)
   add_compile_options(-fsanitize=${joblet_sanitizers} -fno-omit-frame-pointer
                       -fno-sanitize-recover=all)
   add_link_options(-fsanitize=${joblet_sanitizers})
+  # A position-independent test program relocates millions of pointers in the sanitizer's
+  # metadata at every start (0.6 s of each of hundreds of test processes under ASan); a
+  # position-dependent one has them resolved at link time (0.35 s).
+  add_link_options($<$<STREQUAL:$<TARGET_PROPERTY:TYPE>,EXECUTABLE>:-no-pie>)
 endif()
