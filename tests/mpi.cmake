@@ -12,6 +12,7 @@ if(JOBLET_MPI_TESTS)
   target_include_directories(joblet_mpi_tests PRIVATE ${PROJECT_SOURCE_DIR}/src)
   target_link_libraries(joblet_mpi_tests PRIVATE joblet::joblet GTest::gtest MPI::MPI_CXX)
   joblet_set_warnings(joblet_mpi_tests)
+  joblet_set_test_sanitizers(joblet_mpi_tests)
   add_test(NAME mpi.backend COMMAND ${JOBLET_MPIRUN} $<TARGET_FILE:joblet_mpi_tests>)
   set_tests_properties(mpi.backend PROPERTIES TIMEOUT ${mpi_timeout}
                        ENVIRONMENT "${JOBLET_MPI_ENVIRONMENT}" FAIL_REGULAR_EXPRESSION "\\[  FAILED  \\]")

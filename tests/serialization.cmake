@@ -1,5 +1,8 @@
 # Tests of serialization, Transportable and share().
-target_sources(joblet_tests PRIVATE serialize_test.cpp share_test.cpp)
+target_sources(joblet_tests PRIVATE share_test.cpp)
+if(JOBLET_PROCESS_TESTS)
+  target_sources(joblet_tests PRIVATE serialize_test.cpp)
+endif()
 # share_test reads the processes backend's byte counters (src/processes/process_pool.hpp).
 target_include_directories(joblet_tests PRIVATE ${PROJECT_SOURCE_DIR}/src)
 
