@@ -12,7 +12,8 @@ if(JOBLET_MPI_TESTS)
   set(orbit_grid_dir ${PROJECT_SOURCE_DIR}/examples/orbit_grid)
   add_executable(joblet_mpi_tests mpi/main.cpp mpi/mpi_backend_test.cpp ${orbit_grid_dir}/fit.cpp
                  ${orbit_grid_dir}/observations.cpp ${orbit_grid_dir}/sweep.cpp)
-  target_include_directories(joblet_mpi_tests PRIVATE ${PROJECT_SOURCE_DIR}/src ${orbit_grid_dir})
+  target_include_directories(joblet_mpi_tests PRIVATE ${CMAKE_CURRENT_SOURCE_DIR}
+                             ${PROJECT_SOURCE_DIR}/src ${orbit_grid_dir})
   target_link_libraries(joblet_mpi_tests PRIVATE joblet::joblet GTest::gtest MPI::MPI_CXX)
   joblet_set_warnings(joblet_mpi_tests)
   joblet_set_test_sanitizers(joblet_mpi_tests)

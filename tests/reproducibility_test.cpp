@@ -7,15 +7,12 @@
 #include <ranges>
 #include <vector>
 
-#include "fit.hpp"
 #include "joblet/joblet.hpp"
-#include "observations.hpp"
 #include "support/backends.hpp"
-#include "sweep.hpp"
+#include "support/orbit_fit_bits.hpp"
 
 namespace {
 
-namespace og = orbit_grid;
 using joblet::testing::BackendCase;
 
 /// A random walk of `steps` steps from task_rng(): its end and its furthest point, as doubles
@@ -58,23 +55,10 @@ TEST_P(ReproducibilityTest, ASeededMonteCarloSweepGivesTheSameBitsAsSequential) 
 }
 
 TEST_P(ReproducibilityTest, TheOrbitGridGivesTheSameBitsAsSequential) {
-  const og::Orbit truth{
-      .period = 47.3, .eccentricity = 0.31, .omega = 1.2, .amplitude = 35, .offset = -3};
-  const auto observations = joblet::share(og::simulate(truth, og::Survey{}));
-  const og::GridAxes axes = og::make_axes({.periods = 60, .eccentricities = 6, .omegas = 4});
-  const auto points = joblet::grid(axes.periods, axes.eccentricities, axes.omegas);
-  const auto reference = joblet::Parallel({.n_jobs = 1, .backend = joblet::Backend::sequential})
-                             .map(og::FitAtPoint{observations}, points);
-  const auto here =
-      joblet::Parallel(GetParam().options()).map(og::FitAtPoint{observations}, points);
-  ASSERT_EQ(here.size(), axes.size());
-  const auto numbers = [](const std::vector<og::PointFit>& fits) {
-    std::vector<double> all;
-    for (const auto& fit : fits)
-      all.insert(all.end(), {fit.amplitude, fit.offset, fit.chi2});
-    return all;
-  };
-  EXPECT_TRUE(same_bits(numbers(here), numbers(reference)));
+  const auto reference =
+      joblet::testing::orbit_fit_bits({.n_jobs = 1, .backend = joblet::Backend::sequential});
+  ASSERT_FALSE(reference.empty());
+  EXPECT_EQ(joblet::testing::orbit_fit_bits(GetParam().options()), reference);
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, ReproducibilityTest,
