@@ -53,6 +53,8 @@ JOBLIB_EMPTY_CASES = [
 # 1 MiB there and back, ms per task (per round trip for the raw case).
 BLOB_CASES = [
     ("raw socketpair, 1 MiB round trip (the limit)", "raw/socketpair_round_trip/bytes:1048576"),
+    ("raw socketpair, 1 MiB round trip, each reply kept in new memory",
+     "raw/socketpair_round_trip_kept/tasks:64/bytes:1048576"),
     ("joblet processes n_jobs=1, batch_size=1", "blob/processes1_batch1/tasks:64/bytes:1048576"),
     ("joblet processes n_jobs=2, batch_size=1", "blob/processes2_batch1/tasks:64/bytes:1048576"),
     ("joblet processes n_jobs=2, auto batch", "blob/processes2_auto/tasks:64/bytes:1048576"),
@@ -311,6 +313,10 @@ def main():
          pairwise(joblib["empty_loky_batch1"], batch1)),
         ("joblet processes batch_size=1 per empty task / raw 64-byte round trip",
          pairwise(batch1, per_task("raw/socketpair_round_trip/bytes:64"))),
+        ("1 MiB: joblet processes n_jobs=1 batch_size=1 / raw round trip with each reply kept "
+         "in new memory (as results are)",
+         pairwise(per_task("blob/processes1_batch1/tasks:64/bytes:1048576"),
+                  per_task("raw/socketpair_round_trip_kept/tasks:64/bytes:1048576"))),
         ("1 MiB: joblet processes n_jobs=2 batch_size=1 per task / raw socketpair round trip",
          pairwise(per_task("blob/processes2_batch1/tasks:64/bytes:1048576"), raw_mib)),
         ("1 MiB: joblet processes n_jobs=2 auto batch per task / raw socketpair round trip",

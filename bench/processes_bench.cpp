@@ -5,7 +5,8 @@
 //
 // The raw limit is measured here too, by a child this program forks itself and that echoes
 // fixed-size messages over an AF_UNIX socketpair (the transport joblet's workers use): a small
-// message's round trip, and 1 MiB there and back.
+// message's round trip, 1 MiB there and back into one reused buffer, and 1 MiB there and back
+// into a new buffer per round trip, kept as a run keeps its results.
 //
 // Every case reports `per_task`: wall-clock seconds per task, or per round trip for the raw
 // cases. The CPU-bound cases report each contender's milliseconds (see run_in_turn).
@@ -30,6 +31,7 @@
 #include <joblet/init.hpp>
 #include <joblet/options.hpp>
 #include <joblet/parallel.hpp>
+#include <memory>
 #include <span>
 #include <stdexcept>
 #include <string>
@@ -180,6 +182,28 @@ void raw_socketpair_round_trip(benchmark::State& state) {
   count_tasks(state, 1);
 }
 
+// Args: round trips per iteration, bytes per message. Each reply is read into a new buffer
+// that is kept until the iteration ends, as a run keeps every task's result until the caller
+// drops them: the raw limit for results that need memory of their own, page faults included.
+void raw_socketpair_round_trip_kept(benchmark::State& state) {
+  const auto n = static_cast<std::size_t>(state.range(0));
+  const auto bytes = static_cast<std::size_t>(state.range(1));
+  const EchoChild child(bytes);
+  const std::vector<std::byte> message(bytes, std::byte{0x5a});
+  std::vector<std::unique_ptr<std::byte[]>> replies;
+  replies.reserve(n);
+  for (auto _ : state) {
+    for (std::size_t i = 0; i < n; ++i) {
+      replies.push_back(std::make_unique_for_overwrite<std::byte[]>(bytes));
+      child.round_trip(message, {replies.back().get(), bytes});
+    }
+    benchmark::DoNotOptimize(replies.data());
+    benchmark::ClobberMemory();
+    replies.clear();
+  }
+  count_tasks(state, state.range(0));
+}
+
 // --- joblet processes ---------------------------------------------------------------------
 
 // Each Parallel call leases the workers from the pool that outlives calls; the run before the
@@ -255,6 +279,7 @@ void register_benchmarks() {
   const std::vector<std::string> blobs{"tasks", "bytes"};
   add("raw/socketpair_round_trip", bytes, {kSmallMessage}, raw_socketpair_round_trip);
   add("raw/socketpair_round_trip", bytes, {kMiB}, raw_socketpair_round_trip);
+  add("raw/socketpair_round_trip_kept", blobs, {kBlobTasks, kMiB}, raw_socketpair_round_trip_kept);
 
   for (const std::int64_t n : {10'000, 100'000, 1'000'000})
     add("empty/processes2_auto", tasks, {n}, empty_joblet, processes(2));
