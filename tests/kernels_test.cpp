@@ -178,6 +178,16 @@ TEST(Map, EqualsAPlainLoopAtEverySize) {
   }
 }
 
+// x * x - 1 for x = 1 + 2^-30 is 2^-29 when the product is rounded first, 2^-29 + 2^-60 when
+// a fused multiply-add (AVX-512 has it) skips that rounding.
+TEST(Map, RoundsEachOperationAsAPlainLoopDoesOnEveryCpu) {
+  const std::vector<double> in(3 * kGrain + 5, 1 + 0x1p-30);
+  std::vector<double> out(in.size());
+  jk::map(in, out, [](double x) { return x * x - 1; });
+  for (std::size_t i = 0; i < out.size(); ++i)
+    ASSERT_EQ(out[i], 0x1p-29) << i;
+}
+
 TEST(Map, ChangesTheElementType) {
   const auto in = random_int64(3 * kGrain, 7);
   std::vector<double> out(in.size());

@@ -28,6 +28,9 @@
 // element twice (a stride of 0), and shapes that do not broadcast are std::invalid_argument
 // naming the shapes. When every view is contiguous and the shapes are equal, the loop is the
 // contiguous one of the span overloads.
+//
+// Math. kernels::exp, log, sin and cos (vector_math.hpp) vectorise in these loops without
+// -ffast-math, where std::exp stays a call per element.
 #pragma once
 
 #include <concepts>
@@ -42,6 +45,7 @@
 #include "detail/fork_join.hpp"
 #include "detail/reproducible_reduce.hpp"
 #include "detail/trace.hpp"
+#include "vector_math.hpp"
 
 namespace joblet::kernels {
 

@@ -8,6 +8,7 @@
 #include <span>
 #include <stdexcept>
 #include <string>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -25,12 +26,41 @@ namespace joblet::detail {
 /// microseconds, about what this many cheap iterations take.
 inline constexpr std::size_t kDefaultGrain = 16384;
 
+// A loop over floating-point elements is also compiled for AVX2 and AVX-512, and the widest
+// version the CPU has runs (the dynamic loader picks it once): a default x86-64 build is SSE2,
+// where the vector math of kernels::exp and friends goes two elements at a time, against
+// eight with AVX-512 (bench/kernels_bench.cpp). Contraction of a * b + c into one fused
+// multiply-add, which AVX-512 has, stays off in every version, so that each one rounds as a
+// plain loop of the default build does and a result has the same bits on every machine.
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__linux__)
+#define JOBLET_DETAIL_FOR_EACH_VECTOR_WIDTH \
+  [[gnu::target_clones("default", "avx2", "avx512f"), gnu::optimize("fp-contract=off")]]
+#else
+#define JOBLET_DETAIL_FOR_EACH_VECTOR_WIDTH
+#endif
+
 // Pointers and counts arrive by value: GCC 12 turned a loop that read them through a lambda's
 // by-reference captures into gathers, 11x slower (bench/kernels_bench.cpp keeps the case).
 template <class Fn, class Out, class... In>
-void contiguous_loop(const Fn& fn, std::size_t n, Out* out, const In*... in) {
+void plain_contiguous_loop(const Fn& fn, std::size_t n, Out* out, const In*... in) {
   for (std::size_t i = 0; i < n; ++i)
     out[i] = fn(in[i]...);
+}
+
+template <class Fn, class Out, class... In>
+JOBLET_DETAIL_FOR_EACH_VECTOR_WIDTH void floating_contiguous_loop(const Fn& fn, std::size_t n,
+                                                                  Out* out, const In*... in) {
+  for (std::size_t i = 0; i < n; ++i)
+    out[i] = fn(in[i]...);
+}
+
+template <class Fn, class Out, class... In>
+void contiguous_loop(const Fn& fn, std::size_t n, Out* out, const In*... in) {
+  if constexpr (std::is_floating_point_v<Out>) {
+    floating_contiguous_loop(fn, n, out, in...);
+  } else {
+    plain_contiguous_loop(fn, n, out, in...);
+  }
 }
 
 template <class Fn, class Out, class... In>

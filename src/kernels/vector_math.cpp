@@ -1,0 +1,126 @@
+// The functions the compiler calls for joblet::kernels::exp, log, sin and cos: the scalar ones
+// and, under the names GCC's simd attribute gives them (_ZGV<isa>N<lanes>v_<name>, the x86-64
+// vector function ABI), the vector ones. All forward to glibc's libmvec, and all use the
+// widest version of it the CPU runs (AVX-512's, else AVX2's, else SSE's), however few lanes
+// they were given: libmvec's versions do not always agree in the last bit (its AVX2 and AVX-512
+// log differ for one argument in 30,000), and one algorithm for every lane keeps an element's
+// bits from depending on whether a loop's vector body or its scalar remainder computed it.
+#include "joblet/vector_math.hpp"
+
+#ifdef JOBLET_DETAIL_LIBMVEC
+
+#include <immintrin.h>
+
+namespace {
+
+enum class Widest { sse, avx2, avx512 };
+
+Widest widest() {
+  static const Widest level = [] {
+    __builtin_cpu_init();
+    if (__builtin_cpu_supports("avx512f")) return Widest::avx512;
+    if (__builtin_cpu_supports("avx2")) return Widest::avx2;
+    return Widest::sse;
+  }();
+  return level;
+}
+
+using Sse = __m128d(__m128d);
+using Avx2 = __m256d(__m256d);
+using Avx512 = __m512d(__m512d);
+
+// Lanes beyond those given are zeros, computed and dropped (garbage there could send libmvec
+// down its slow path for special arguments).
+template <Avx512 avx512>
+[[gnu::target("avx512f")]] __m128d two_by_avx512(__m128d x) {
+  const __m512d result = avx512(__m512d{x[0], x[1], 0, 0, 0, 0, 0, 0});
+  return __m128d{result[0], result[1]};
+}
+
+template <Avx2 avx2>
+[[gnu::target("avx2")]] __m128d two_by_avx2(__m128d x) {
+  const __m256d result = avx2(__m256d{x[0], x[1], 0, 0});
+  return __m128d{result[0], result[1]};
+}
+
+template <Sse sse, Avx2 avx2, Avx512 avx512>
+__m128d two(__m128d x) {
+  switch (widest()) {
+    case Widest::avx512:
+      return two_by_avx512<avx512>(x);
+    case Widest::avx2:
+      return two_by_avx2<avx2>(x);
+    case Widest::sse:
+      break;
+  }
+  return sse(x);
+}
+
+template <Sse sse, Avx2 avx2, Avx512 avx512>
+double one(double x) {
+  return two<sse, avx2, avx512>(__m128d{x, 0})[0];
+}
+
+template <Avx512 avx512>
+[[gnu::target("avx512f")]] __m256d four_by_avx512(__m256d x) {
+  const __m512d result = avx512(__m512d{x[0], x[1], x[2], x[3], 0, 0, 0, 0});
+  return __m256d{result[0], result[1], result[2], result[3]};
+}
+
+template <Sse sse>
+[[gnu::target("avx")]] __m256d four_by_sse(__m256d x) {
+  const __m128d low = sse(__m128d{x[0], x[1]});
+  const __m128d high = sse(__m128d{x[2], x[3]});
+  return __m256d{low[0], low[1], high[0], high[1]};
+}
+
+template <Sse sse, Avx2 avx2, Avx512 avx512>
+[[gnu::target("avx")]] __m256d four(__m256d x) {
+  switch (widest()) {
+    case Widest::avx512:
+      return four_by_avx512<avx512>(x);
+    case Widest::avx2:
+      return avx2(x);
+    case Widest::sse:
+      break;
+  }
+  return four_by_sse<sse>(x);
+}
+
+}  // namespace
+
+// b: SSE2, c: AVX, d: AVX2, e: AVX-512; N<lanes>, v: the argument is a vector.
+// NOLINTBEGIN(bugprone-reserved-identifier,cert-dcl37-c,cert-dcl51-cpp): the vector ABI's names
+// NOLINTBEGIN(cppcoreguidelines-macro-usage): extern "C" names are made by pasting tokens
+#define JOBLET_FORWARD_TO_LIBMVEC(name)                                          \
+  extern "C" {                                                                   \
+  __m128d _ZGVbN2v_##name(__m128d);                                              \
+  __m256d _ZGVdN4v_##name(__m256d);                                              \
+  __m512d _ZGVeN8v_##name(__m512d);                                              \
+  double joblet_kernels_##name(double x) noexcept {                              \
+    return one<_ZGVbN2v_##name, _ZGVdN4v_##name, _ZGVeN8v_##name>(x);            \
+  }                                                                              \
+  __m128d _ZGVbN2v_joblet_kernels_##name(__m128d x) {                            \
+    return two<_ZGVbN2v_##name, _ZGVdN4v_##name, _ZGVeN8v_##name>(x);            \
+  }                                                                              \
+  [[gnu::target("avx")]] __m256d _ZGVcN4v_joblet_kernels_##name(__m256d x) {     \
+    return four<_ZGVbN2v_##name, _ZGVdN4v_##name, _ZGVeN8v_##name>(x);           \
+  }                                                                              \
+  [[gnu::target("avx2")]] __m256d _ZGVdN4v_joblet_kernels_##name(__m256d x) {    \
+    return four<_ZGVbN2v_##name, _ZGVdN4v_##name, _ZGVeN8v_##name>(x);           \
+  }                                                                              \
+  [[gnu::target("avx512f")]] __m512d _ZGVeN8v_joblet_kernels_##name(__m512d x) { \
+    return _ZGVeN8v_##name(x);                                                   \
+  }                                                                              \
+  }
+
+JOBLET_FORWARD_TO_LIBMVEC(exp)
+JOBLET_FORWARD_TO_LIBMVEC(log)
+JOBLET_FORWARD_TO_LIBMVEC(sin)
+JOBLET_FORWARD_TO_LIBMVEC(cos)
+
+#undef JOBLET_FORWARD_TO_LIBMVEC
+// NOLINTEND(cppcoreguidelines-macro-usage)
+// NOLINTEND(bugprone-reserved-identifier,cert-dcl37-c,cert-dcl51-cpp)
+
+#endif  // JOBLET_DETAIL_LIBMVEC
