@@ -112,29 +112,35 @@ PACKED = re.compile(r"^v?(add|sub|mul|fmadd\w*|div|max|min)p[sd]$|^v?padd[bwdq]$
 SCALAR = re.compile(r"^v?(add|sub|mul|fmadd\w*|div)s[sd]$")
 GATHER = re.compile(r"gather")
 
+CLONES = ("default", "avx2", "avx512f")
+
+
+def clones(label, function):
+    """Rows for each version of the floating-point loop that map / zip compile for `function`
+    (the lambda's enclosing function, or the functor type), picked by the CPU at load time."""
+    return [(f"{label} [{isa}]",
+             r"joblet::detail::floating_contiguous_loop<" + function
+             + r".*\[clone \." + isa + r"\]$") for isa in CLONES]
+
+
 # (path, regular expression over demangled function names): the functions that hold each
 # loop once the compiler has inlined it.
 VECTOR_PATHS = [
-    ("joblet map x*x+1 (contiguous)",
-     r"run_parts<joblet::detail::contiguous_elementwise<kbench::\(anonymous namespace\)::"
-     r"joblet_map_square"),
-    ("joblet zip a*b+c (contiguous)",
-     r"run_parts<joblet::detail::contiguous_elementwise<kbench::\(anonymous namespace\)::"
-     r"joblet_zip_fma"),
+    *clones("joblet map x*x+1 (contiguous)", r"kbench::\(anonymous namespace\)::joblet_map_square"),
+    *clones("joblet zip a*b+c (contiguous)", r"kbench::\(anonymous namespace\)::joblet_zip_fma"),
     ("joblet reduce float64 (fixed chunk tree)",
-     r"run_parts<joblet::detail::reproducible_map_reduce<double, double, joblet::kernels::reduce"),
+     r"joblet::detail::reduce_chunk<double, double, joblet::kernels::reduce"),
     ("joblet reduce int64 (fixed chunk tree)",
-     r"run_parts<joblet::detail::reproducible_map_reduce<long, long, joblet::kernels::reduce"),
-    ("joblet 2-d broadcast zip (rows)",
-     r"run_parts<joblet::detail::view_elementwise<std::minus<void>, double, double const, "
-     r"double const"),
-    ("joblet map exp, -O3", r"run_parts<joblet::detail::contiguous_elementwise<kbench::"
-                            r"\(anonymous namespace\)::joblet_map_exp"),
-    ("joblet map exp, -O3 -ffast-math",
-     r"run_parts<joblet::detail::contiguous_elementwise<kbench::fast_math::exp_joblet_map"),
-    ("joblet map exp, -O3 -ffast-math -march=native",
-     r"run_parts<joblet::detail::contiguous_elementwise<kbench::fast_math_native::"
-     r"exp_joblet_map"),
+     r"joblet::detail::reduce_chunk<long, long, joblet::kernels::reduce"),
+    *clones("joblet 2-d broadcast zip (rows)", r"std::minus<void>, double, double, double>"),
+    *clones("joblet map std::exp, -O3", r"kbench::\(anonymous namespace\)::joblet_map_exp"),
+    *clones("joblet map kernels::exp, -O3",
+            r"kbench::\(anonymous namespace\)::joblet_map_kernels_exp"),
+    ("plain loop kernels::exp, -O3",
+     r"^kbench::\(anonymous namespace\)::plain_loop_kernels_exp\("),
+    *clones("joblet map std::exp, -O3 -ffast-math", r"kbench::fast_math::exp_joblet_map"),
+    *clones("joblet map std::exp, -O3 -ffast-math -march=native",
+            r"kbench::fast_math_native::exp_joblet_map"),
     ("plain loop map x*x+1, -O3", r"^kbench::\(anonymous namespace\)::map_square_plain\("),
     ("plain loop sum float64, -O3 (strict order)",
      r"kbench::\(anonymous namespace\)::sum_plain<double>\("),
@@ -181,7 +187,8 @@ def vector_table(functions):
                 target = re.search(r"<([^>]+)>", instruction)
                 if mnemonic.startswith("call") and target:
                     callee = target[1].split("@")[0]
-                    if callee.startswith("_ZGV") or callee in ("exp", "__exp_finite"):
+                    if callee.startswith("_ZGV") or callee in ("exp", "__exp_finite",
+                                                              "joblet_kernels_exp"):
                         calls[callee] += 1
         packed = {m: c for m, c in ops.items() if PACKED.match(m)}
         scalar = {m: c for m, c in ops.items() if SCALAR.match(m)}
@@ -286,6 +293,9 @@ def main():
     out.append("|---|---|---:|---:|---:|---:|---:|")
     vector_rows = [
         ("plain_scalar_glibc", "plain loop, glibc scalar exp", "-O3", 1),
+        ("plain_kernels_exp", "plain loop, `kernels::exp`", "-O3", 1),
+        ("joblet_kernels_exp_1thread", "**joblet map, `kernels::exp`**", "-O3", 1),
+        ("joblet_kernels_exp", "**joblet map, `kernels::exp`**", "-O3", 2),
         ("plain_fast_math", "plain loop", "-O3 -ffast-math", 1),
         ("joblet_fast_math_1thread", "**joblet map**", "-O3 -ffast-math", 1),
         ("joblet_fast_math", "**joblet map**", "-O3 -ffast-math", 2),
@@ -382,9 +392,10 @@ def main():
                         pairwise(cases["small"][f"{kernel}_joblet"],
                                  cases["small"][f"{kernel}_plain"]), *at_most(1.5)))
     if "numpy_exp" in py:
-        for contender, flags in (("joblet_fast_math_1thread", "-ffast-math"),
+        for contender, flags in (("joblet_kernels_exp_1thread", "kernels::exp, -O3"),
+                                 ("joblet_fast_math_1thread", "std::exp, -ffast-math"),
                                  ("joblet_fast_math_native_1thread",
-                                  "-ffast-math -march=native")):
+                                  "std::exp, -ffast-math -march=native")):
             targets.append((f"exp per core: joblet map ({flags}, 1 thread) time / numpy np.exp "
                             f"time (separate processes)", "lower is better",
                             pairwise(ms("map_exp_vector_math", contender), py["numpy_exp"]),

@@ -1,6 +1,7 @@
 // joblet::kernels against the loops they replace: a plain -O3 loop, OpenMP, TBB and
 // std::reduce(std::execution::par), on map, zip and reduce over 10^7 elements, the STREAM triad,
-// 10^3-element calls, a 2-d broadcast zip, vectorised exp and the GCC 12 simd-reduction trap.
+// 10^3-element calls, a 2-d broadcast zip, vectorised exp (kernels::exp, and std::exp under
+// -ffast-math) and the GCC 12 simd-reduction trap.
 // bench/compare_kernels.py runs it with bench/numba_kernels.py and prints the report.
 //
 // Every benchmark times its contenders in turn, in an order rotated from iteration to
@@ -275,6 +276,16 @@ void joblet_map_exp(const double* x, double* y, std::size_t n) {
   jk::map(std::span<const double>(x, n), std::span<double>(y, n),
           [](double v) { return std::exp(v); });
 }
+// kernels::exp: glibc's vector exp without -ffast-math, and map's loop compiled for AVX2 and
+// AVX-512 too, so that this default-flags build runs the widest the CPU has.
+[[gnu::noinline]] void plain_loop_kernels_exp(const double* x, double* y, std::size_t n) {
+  for (std::size_t i = 0; i < n; ++i)
+    y[i] = jk::exp(x[i]);
+}
+void joblet_map_kernels_exp(const double* x, double* y, std::size_t n) {
+  jk::map(std::span<const double>(x, n), std::span<double>(y, n),
+          [](double v) { return jk::exp(v); });
+}
 
 // A kernel called from inside another kernel's function runs on the calling thread alone:
 // the documented way to time a kernel on one core.
@@ -485,6 +496,10 @@ void bench_map_exp_vector_math(benchmark::State& state) {
   double* y = d.y.data();
   const std::vector<Contender> contenders{
       {"plain_scalar_glibc", [=] { map_exp_plain(x, y, kLarge); }},
+      {"plain_kernels_exp", [=] { plain_loop_kernels_exp(x, y, kLarge); }},
+      {"joblet_kernels_exp", [=] { joblet_map_kernels_exp(x, y, kLarge); }},
+      {"joblet_kernels_exp_1thread",
+       [=] { on_one_thread([=] { joblet_map_kernels_exp(x, y, kLarge); }); }},
       {"plain_fast_math", [=] { fast_math::exp_plain_loop(x, y, kLarge); }},
       {"joblet_fast_math", [=] { fast_math::exp_joblet_map(x, y, kLarge); }},
       {"joblet_fast_math_1thread",
