@@ -6,17 +6,17 @@
 //
 // std::exp in a loop stays a call per element unless the file is compiled with -ffast-math
 // (glibc declares the vector versions of its math functions only then). These have vector
-// versions the compiler calls two, four or eight elements at a time (glibc's libmvec), and
-// map and zip compile their loops over floating-point elements for AVX2 and AVX-512 as well
-// as for the build's own target, and run the widest the CPU has: a default x86-64 build gets
-// AVX-512 where the machine has it.
+// versions the compiler calls two, four or eight elements at a time, and map and zip compile
+// their loops over floating-point elements for AVX2 and AVX-512 as well as for the build's
+// own target, and run the widest the CPU has: a default x86-64 build gets AVX-512 where the
+// machine has it. exp is joblet's own; log, sin and cos are glibc's vector math (libmvec).
 //
-// Accuracy and bits. Results are within 4 ulp of the exact value (libmvec's bound; std::exp
-// is within 1), and special values are those of std::exp and friends. An element gets the
-// same bits wherever it sits in an array and however many threads run: the scalar function
-// and every vector width use one algorithm on a given machine (libmvec's AVX2 one where the
-// CPU has AVX2, its SSE one elsewhere), so two machines, one with AVX2 and one without, may
-// differ in the last bits. Where libmvec is not available (other than x86-64 Linux with
+// Accuracy and bits. exp is within 1 ulp of the correctly rounded result and gives the same
+// bits on every machine; log, sin and cos are within 4 ulp (libmvec's bound; std::log is
+// within 1), and may differ in the last bits between a machine with AVX2 and one without.
+// Special values are those of std::exp and friends. On one machine an element gets the same
+// bits wherever it sits in an array and however many threads run: every version of a function
+// uses one algorithm there. Where libmvec is not available (other than x86-64 Linux with
 // glibc) these are std::exp and friends.
 #pragma once
 

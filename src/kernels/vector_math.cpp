@@ -1,25 +1,35 @@
 // The functions the compiler calls for joblet::kernels::exp, log, sin and cos: the scalar ones
 // and, under the names GCC's simd attribute gives them (_ZGV<isa>N<lanes>v_<name>, the x86-64
-// vector function ABI), the vector ones. All forward to glibc's libmvec, and all use the
-// widest version of it the CPU runs (AVX-512's, else AVX2's, else SSE's), however few lanes
-// they were given: libmvec's versions do not always agree in the last bit (its AVX2 and AVX-512
-// log differ for one argument in 30,000), and one algorithm for every lane keeps an element's
-// bits from depending on whether a loop's vector body or its scalar remainder computed it.
+// vector function ABI), the vector ones.
+//
+// Every entry point of a function computes with the widest version the CPU runs (AVX-512,
+// else AVX2 with FMA, else SSE), however few lanes it was given, so that an element's bits do
+// not depend on whether a loop's vector body or its scalar remainder computed it: log, sin
+// and cos forward to glibc's libmvec, whose versions do not always agree in the last bit (its
+// AVX2 and AVX-512 log differ for one argument in 30,000). exp is joblet's own, the same
+// operations in every version, so its bits are the same on every machine; it is also faster
+// than libmvec's, which numpy's exp outran (bench/compare_kernels.py).
 #include "joblet/vector_math.hpp"
+
+#include "vector_exp.hpp"
 
 #ifdef JOBLET_DETAIL_LIBMVEC
 
 #include <immintrin.h>
 
+// GCC 12 reports the _mm512_undefined_pd() inside its own AVX-512 intrinsics as used
+// uninitialised once they are inlined (GCC bug 105593, fixed in GCC 13).
+#pragma GCC diagnostic ignored "-Wuninitialized"
+
 namespace {
 
-enum class Widest { sse, avx2, avx512 };
+enum class Widest { sse, avx2, avx512 };  // avx2: with FMA
 
 Widest widest() {
   static const Widest level = [] {
     __builtin_cpu_init();
     if (__builtin_cpu_supports("avx512f")) return Widest::avx512;
-    if (__builtin_cpu_supports("avx2")) return Widest::avx2;
+    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) return Widest::avx2;
     return Widest::sse;
   }();
   return level;
@@ -92,34 +102,41 @@ template <Sse sse, Avx2 avx2, Avx512 avx512>
 // b: SSE2, c: AVX, d: AVX2, e: AVX-512; N<lanes>, v: the argument is a vector.
 // NOLINTBEGIN(bugprone-reserved-identifier,cert-dcl37-c,cert-dcl51-cpp): the vector ABI's names
 // NOLINTBEGIN(cppcoreguidelines-macro-usage): extern "C" names are made by pasting tokens
-#define JOBLET_FORWARD_TO_LIBMVEC(name)                                          \
+#define JOBLET_ENTRY_POINTS(name, sse, avx2, avx512)                             \
   extern "C" {                                                                   \
-  __m128d _ZGVbN2v_##name(__m128d);                                              \
-  __m256d _ZGVdN4v_##name(__m256d);                                              \
-  __m512d _ZGVeN8v_##name(__m512d);                                              \
   double joblet_kernels_##name(double x) noexcept {                              \
-    return one<_ZGVbN2v_##name, _ZGVdN4v_##name, _ZGVeN8v_##name>(x);            \
+    return one<sse, avx2, avx512>(x);                                            \
   }                                                                              \
   __m128d _ZGVbN2v_joblet_kernels_##name(__m128d x) {                            \
-    return two<_ZGVbN2v_##name, _ZGVdN4v_##name, _ZGVeN8v_##name>(x);            \
+    return two<sse, avx2, avx512>(x);                                            \
   }                                                                              \
   [[gnu::target("avx")]] __m256d _ZGVcN4v_joblet_kernels_##name(__m256d x) {     \
-    return four<_ZGVbN2v_##name, _ZGVdN4v_##name, _ZGVeN8v_##name>(x);           \
+    return four<sse, avx2, avx512>(x);                                           \
   }                                                                              \
   [[gnu::target("avx2")]] __m256d _ZGVdN4v_joblet_kernels_##name(__m256d x) {    \
-    return four<_ZGVbN2v_##name, _ZGVdN4v_##name, _ZGVeN8v_##name>(x);           \
+    return four<sse, avx2, avx512>(x);                                           \
   }                                                                              \
   [[gnu::target("avx512f")]] __m512d _ZGVeN8v_joblet_kernels_##name(__m512d x) { \
-    return _ZGVeN8v_##name(x);                                                   \
+    return avx512(x);                                                            \
   }                                                                              \
   }
 
-JOBLET_FORWARD_TO_LIBMVEC(exp)
+#define JOBLET_FORWARD_TO_LIBMVEC(name) \
+  extern "C" {                          \
+  __m128d _ZGVbN2v_##name(__m128d);     \
+  __m256d _ZGVdN4v_##name(__m256d);     \
+  __m512d _ZGVeN8v_##name(__m512d);     \
+  }                                     \
+  JOBLET_ENTRY_POINTS(name, _ZGVbN2v_##name, _ZGVdN4v_##name, _ZGVeN8v_##name)
+
+JOBLET_ENTRY_POINTS(exp, joblet::detail::vector_exp::two_scalars, joblet::detail::vector_exp::avx2,
+                    joblet::detail::vector_exp::avx512)
 JOBLET_FORWARD_TO_LIBMVEC(log)
 JOBLET_FORWARD_TO_LIBMVEC(sin)
 JOBLET_FORWARD_TO_LIBMVEC(cos)
 
 #undef JOBLET_FORWARD_TO_LIBMVEC
+#undef JOBLET_ENTRY_POINTS
 // NOLINTEND(cppcoreguidelines-macro-usage)
 // NOLINTEND(bugprone-reserved-identifier,cert-dcl37-c,cert-dcl51-cpp)
 
