@@ -59,10 +59,30 @@ def numpy_exp(x, y):
     np.exp(x, out=y)
 
 
+def check_numba_against_numpy(x, a, b, c, k, y):
+    """The first calls compile; they also check the results against numpy."""
+    checks = [
+        (lambda: map_square(x, y), lambda: x * x + 1.0, lambda: y),
+        (lambda: map_exp(x, y), lambda: np.exp(x), lambda: y),
+        (lambda: zip_fma(a, b, y), lambda: a * b + SCALAR, lambda: y),
+    ]
+    for run, expected, got in checks:
+        run()
+        if not np.allclose(got(), expected(), rtol=1e-14, atol=0):
+            sys.exit("numba_kernels.py: a numba map or zip disagrees with numpy")
+    if not np.isclose(reduce_sum(x), x.sum(), rtol=1e-9) or reduce_sum(k) != k.sum():
+        sys.exit("numba_kernels.py: a numba sum disagrees with numpy")
+    triad(a, b, c)
+    if not np.array_equal(a, b + SCALAR * c):
+        sys.exit("numba_kernels.py: the numba triad disagrees with numpy")
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--elements", type=int, default=10_000_000)
     parser.add_argument("--repetitions", type=int, default=5)
+    parser.add_argument("--only-numpy-exp", action="store_true",
+                        help="time np.exp alone, without compiling anything with numba")
     args = parser.parse_args()
 
     n = args.elements
@@ -84,21 +104,11 @@ def main():
         "numba_triad": lambda: triad(a, b, c),
     }
 
-    # The first calls compile; they also check the results against numpy.
-    checks = [
-        (lambda: map_square(x, y), lambda: x * x + 1.0, lambda: y),
-        (lambda: map_exp(x, y), lambda: np.exp(x), lambda: y),
-        (lambda: zip_fma(a, b, y), lambda: a * b + SCALAR, lambda: y),
-    ]
-    for run, expected, got in checks:
-        run()
-        if not np.allclose(got(), expected(), rtol=1e-14, atol=0):
-            sys.exit("numba_kernels.py: a numba map or zip disagrees with numpy")
-    if not np.isclose(reduce_sum(x), x.sum(), rtol=1e-9) or reduce_sum(k) != k.sum():
-        sys.exit("numba_kernels.py: a numba sum disagrees with numpy")
-    triad(a, b, c)
-    if not np.array_equal(a, b + SCALAR * c):
-        sys.exit("numba_kernels.py: the numba triad disagrees with numpy")
+    if args.only_numpy_exp:
+        cases = {"numpy_exp": cases["numpy_exp"]}
+        numpy_exp(x, y)
+    else:
+        check_numba_against_numpy(x, a, b, c, k, y)
 
     # Repetitions are the outer loop, so repetition k of every case runs within seconds of
     # the others; a repetition is the mean of a few calls, as kernels_bench's are.
