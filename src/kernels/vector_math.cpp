@@ -39,17 +39,17 @@ using Sse = __m128d(__m128d);
 using Avx2 = __m256d(__m256d);
 using Avx512 = __m512d(__m512d);
 
-// Lanes beyond those given are zeros, computed and dropped (garbage there could send libmvec
-// down its slow path for special arguments).
+// Lanes beyond those given repeat them, computed and dropped: zeros there would send libmvec's
+// log down its slow path for special arguments (log(0)) for every call.
 template <Avx512 avx512>
 [[gnu::target("avx512f")]] __m128d two_by_avx512(__m128d x) {
-  const __m512d result = avx512(__m512d{x[0], x[1], 0, 0, 0, 0, 0, 0});
+  const __m512d result = avx512(__m512d{x[0], x[1], x[0], x[1], x[0], x[1], x[0], x[1]});
   return __m128d{result[0], result[1]};
 }
 
 template <Avx2 avx2>
 [[gnu::target("avx2")]] __m128d two_by_avx2(__m128d x) {
-  const __m256d result = avx2(__m256d{x[0], x[1], 0, 0});
+  const __m256d result = avx2(__m256d{x[0], x[1], x[0], x[1]});
   return __m128d{result[0], result[1]};
 }
 
@@ -68,12 +68,12 @@ __m128d two(__m128d x) {
 
 template <Sse sse, Avx2 avx2, Avx512 avx512>
 double one(double x) {
-  return two<sse, avx2, avx512>(__m128d{x, 0})[0];
+  return two<sse, avx2, avx512>(__m128d{x, x})[0];
 }
 
 template <Avx512 avx512>
 [[gnu::target("avx512f")]] __m256d four_by_avx512(__m256d x) {
-  const __m512d result = avx512(__m512d{x[0], x[1], x[2], x[3], 0, 0, 0, 0});
+  const __m512d result = avx512(__m512d{x[0], x[1], x[2], x[3], x[0], x[1], x[2], x[3]});
   return __m256d{result[0], result[1], result[2], result[3]};
 }
 
