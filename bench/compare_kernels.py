@@ -109,19 +109,27 @@ def collect_benchmarks(report):
     return cases
 
 
-def alternate_exp(args, env):
-    """`args.exp_rounds` rounds of kernels_bench's exp case, each followed by numpy's np.exp
-    in a fresh Python: pairs taken seconds apart, where the main runs are a minute apart on a
-    machine whose memory bandwidth drifts. ({contender: [ms]}, [numpy ms])."""
-    joblet, numpy = {}, []
+PER_CORE_MATH = ("map_exp_vector_math", "map_sin", "map_cos")
+
+
+def alternate_math(args, env):
+    """`args.exp_rounds` rounds of kernels_bench's exp, sin and cos cases, each followed by
+    numpy's np.exp, np.sin and np.cos in a fresh Python: pairs taken seconds apart, where the
+    main runs are a minute apart on a machine whose memory bandwidth drifts.
+    ({case: {contender: [ms]}}, {numpy case: [ms]})."""
+    joblet, numpy = {}, {}
     for _ in range(args.exp_rounds):
-        report = run_json([args.binary, "--benchmark_filter=^map_exp_vector_math/",
+        report = run_json([args.binary, "--benchmark_filter=^(" + "|".join(PER_CORE_MATH) + ")/",
                            f"--benchmark_min_time={args.min_time}", "--benchmark_format=json"],
                           env)
-        for contender, values in collect_benchmarks(report)["map_exp_vector_math"].items():
-            joblet.setdefault(contender, []).extend(us / 1e3 for us in values)
-        numpy += run_json([args.python, str(NUMBA_SCRIPT), "--only-numpy-exp", "--repetitions=1"],
-                          env)["cases"]["numpy_exp"]["samples"]
+        for case, contenders in collect_benchmarks(report).items():
+            for contender, values in contenders.items():
+                joblet.setdefault(case, {}).setdefault(contender, []).extend(
+                    us / 1e3 for us in values)
+        python = run_json([args.python, str(NUMBA_SCRIPT), "--only-numpy-math",
+                           "--repetitions=1"], env)
+        for name, case in python["cases"].items():
+            numpy.setdefault(name, []).extend(case["samples"])
     return joblet, numpy
 
 
@@ -234,7 +242,7 @@ def main():
     with MachineWatch() as watch:
         numba_report = run_json(numba_command, env) if have_numba else None
         bench_report = run_json(bench_command, env)
-        alternating_exp, alternating_numpy = alternate_exp(args, env) if have_numba else ({}, [])
+        alternating, alternating_numpy = alternate_math(args, env) if have_numba else ({}, {})
     elapsed, others = watch.elapsed, watch.others
     load_before, load_after = watch.load_before, watch.load_after
     functions = disassemble(args.binary)
@@ -263,7 +271,7 @@ def main():
     out.append("")
     out.append(f"- ran: `{shlex.join(bench_command)}`"
                + (f" and `{shlex.join(numba_command)}`, then {args.exp_rounds} times in turn "
-                  f"the exp case alone and `numba_kernels.py --only-numpy-exp`"
+                  f"the exp, sin and cos cases alone and `numba_kernels.py --only-numpy-math`"
                   if numba_report else ""))
     out.append(f"- environment: OMP_WAIT_POLICY={env['OMP_WAIT_POLICY']}; joblet kernels use "
                f"{context.get('joblet_threads', '?')} threads")
@@ -309,7 +317,7 @@ def main():
                        + f" | {fmt(statistics.median(gbs(case, times)))} | {len(times)} |")
     out.append("")
 
-    out.append("## exp through glibc's vector math (libmvec) against numpy: ms per call")
+    out.append("## exp, sin and cos, vectorised, against numpy: ms per call")
     out.append("")
     out.append("| contender | compiled with | threads | min ms | median ms | max ms | reps |")
     out.append("|---|---|---:|---:|---:|---:|---:|")
@@ -333,6 +341,17 @@ def main():
         out.append(f"| numpy `np.exp(x, out=y)` | numpy {numba_report['numpy']} (own SIMD "
                    f"dispatch) | 1 | " + " | ".join(summary(py["numpy_exp"]))
                    + f" | {len(py['numpy_exp'])} |")
+    for function in ("sin", "cos"):
+        for contender, label in (("plain_scalar_glibc", f"plain loop, glibc scalar {function}"),
+                                 ("joblet_kernels_1thread",
+                                  f"**joblet map, `kernels::{function}`**")):
+            times = ms(f"map_{function}", contender)
+            out.append(f"| {label} | `-O3` | 1 | " + " | ".join(summary(times))
+                       + f" | {len(times)} |")
+        if f"numpy_{function}" in py:
+            times = py[f"numpy_{function}"]
+            out.append(f"| numpy `np.{function}(x, out=y)` | numpy {numba_report['numpy']} | 1 | "
+                       + " | ".join(summary(times)) + f" | {len(times)} |")
     out.append("")
 
     out.append(f"## {int(context.get('small_elements', 1000)):,}-element calls: ns per call")
@@ -413,22 +432,36 @@ def main():
                         "lower is better",
                         pairwise(cases["small"][f"{kernel}_joblet"],
                                  cases["small"][f"{kernel}_plain"]), *at_most(1.5)))
-    def per_core_exp(contender, flags):
-        return (f"exp per core: joblet map ({flags}, 1 thread) time / numpy np.exp time "
-                f"({args.exp_rounds} alternating runs)",
-                pairwise(alternating_exp[contender], alternating_numpy))
+    def per_core(case, contender, numpy_case, label):
+        """A ratio of one-thread times, joblet's over numpy's, from the alternating runs."""
+        return (f"{label} time ({args.exp_rounds} alternating runs)",
+                pairwise(alternating[case][contender], alternating_numpy[numpy_case]))
 
     if alternating_numpy:
-        label, ratios = per_core_exp("joblet_kernels_exp_1thread", "kernels::exp, -O3")
+        label, ratios = per_core(
+            "map_exp_vector_math", "joblet_kernels_exp_1thread", "numpy_exp",
+            "exp per core: joblet map with kernels::exp, -O3, 1 thread / numpy np.exp")
         targets.append((label, "lower is better", ratios, *at_most(1.0)))
 
-    # std::exp under -ffast-math: glibc's vector exp, for comparison with kernels::exp.
-    fast_math_exp = [
-        per_core_exp("joblet_fast_math_1thread", "std::exp, -ffast-math"),
-        per_core_exp("joblet_fast_math_native_1thread", "std::exp, -ffast-math -march=native"),
+    # std::exp under -ffast-math (glibc's vector exp), and kernels::sin and cos (glibc's), for
+    # comparison with kernels::exp.
+    vector_math_context = [
+        per_core("map_exp_vector_math", "joblet_fast_math_1thread", "numpy_exp",
+                 "exp per core: joblet map with std::exp, -ffast-math / numpy np.exp"),
+        per_core("map_exp_vector_math", "joblet_fast_math_native_1thread", "numpy_exp",
+                 "exp per core: joblet map with std::exp, -ffast-math -march=native / np.exp"),
+        per_core("map_sin", "joblet_kernels_1thread", "numpy_sin",
+                 "sin per core: joblet map with kernels::sin / numpy np.sin"),
+        per_core("map_cos", "joblet_kernels_1thread", "numpy_cos",
+                 "cos per core: joblet map with kernels::cos / numpy np.cos"),
+        per_core("map_sin", "joblet_kernels_1thread", "numpy_exp",
+                 "sin per core: joblet map with kernels::sin / numpy np.exp"),
+        per_core("map_cos", "joblet_kernels_1thread", "numpy_exp",
+                 "cos per core: joblet map with kernels::cos / numpy np.exp"),
     ] if alternating_numpy else []
+
     context_ratios = [
-        *fast_math_exp,
+        *vector_math_context,
         ("sum float64: OpenMP plain reduction time / OpenMP simd reduction time",
          pairwise(cases["reduce_f64"]["omp"], cases["reduce_f64"]["omp_simd"])),
         ("sum float64: std::reduce(par) time / joblet time",

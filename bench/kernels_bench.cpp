@@ -1,7 +1,7 @@
 // joblet::kernels against the loops they replace: a plain -O3 loop, OpenMP, TBB and
 // std::reduce(std::execution::par), on map, zip and reduce over 10^7 elements, the STREAM triad,
 // 10^3-element calls, a 2-d broadcast zip, vectorised exp (kernels::exp, and std::exp under
-// -ffast-math) and the GCC 12 simd-reduction trap.
+// -ffast-math), sin and cos, and the GCC 12 simd-reduction trap.
 // bench/compare_kernels.py runs it with bench/numba_kernels.py and prints the report.
 //
 // Every benchmark times its contenders in turn, in an order rotated from iteration to
@@ -286,6 +286,17 @@ void joblet_map_kernels_exp(const double* x, double* y, std::size_t n) {
   jk::map(std::span<const double>(x, n), std::span<double>(y, n),
           [](double v) { return jk::exp(v); });
 }
+// sin and cos, whose kernels:: versions are glibc's vector ones, against a scalar loop.
+template <bool kCosine>
+void plain_loop_trig(const double* x, double* y, std::size_t n) {
+  for (std::size_t i = 0; i < n; ++i)
+    y[i] = kCosine ? std::cos(x[i]) : std::sin(x[i]);
+}
+template <bool kCosine>
+void joblet_map_kernels_trig(const double* x, double* y, std::size_t n) {
+  jk::map(std::span<const double>(x, n), std::span<double>(y, n),
+          [](double v) { return kCosine ? jk::cos(v) : jk::sin(v); });
+}
 
 // A kernel called from inside another kernel's function runs on the calling thread alone:
 // the documented way to time a kernel on one core.
@@ -514,6 +525,21 @@ void bench_map_exp_vector_math(benchmark::State& state) {
   run_in_turn(state, contenders, kMicroseconds);
 }
 
+// One core, as numpy's np.sin and np.cos run, for compare_kernels.py's per-core ratios.
+template <bool kCosine>
+void bench_map_trig(benchmark::State& state) {
+  Arrays& d = arrays();
+  const double* x = d.x.data();
+  double* y = d.y.data();
+  const std::vector<Contender> contenders{
+      {"plain_scalar_glibc", [=] { plain_loop_trig<kCosine>(x, y, kLarge); }},
+      {"joblet_kernels_1thread",
+       [=] { on_one_thread([=] { joblet_map_kernels_trig<kCosine>(x, y, kLarge); }); }},
+  };
+  check_elementwise(d.y, d.expected, contenders, 1e-14);
+  run_in_turn(state, contenders, kMicroseconds);
+}
+
 void bench_zip_fma(benchmark::State& state) {
   Arrays& d = arrays();
   const double* a = d.a.data();
@@ -656,6 +682,8 @@ void register_benchmarks() {
   add("map_square", bench_map_square);
   add("map_exp", bench_map_exp);
   add("map_exp_vector_math", bench_map_exp_vector_math);
+  add("map_sin", bench_map_trig<false>);
+  add("map_cos", bench_map_trig<true>);
   add("zip_fma", bench_zip_fma);
   add("triad", bench_triad);
   benchmark::RegisterBenchmark("reduce_f64",

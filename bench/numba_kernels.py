@@ -3,9 +3,9 @@ bench/compare_kernels.py.
 
 The same data sizes and operations: map (x*x+1 and exp), zip (a*b+c with c a scalar), the
 sum of int64 and of float64 values over 10^7 elements, and the STREAM triad, each as a numba
-@njit(parallel=True) loop over prange; numpy's np.exp (one thread, AVX-512 where the CPU has
-it) as the per-core yardstick for a vectorised exp. Prints one JSON object on stdout:
-milliseconds per call for each repetition.
+@njit(parallel=True) loop over prange; numpy's np.exp, np.sin and np.cos (one thread, AVX-512
+where the CPU has it) as the per-core yardsticks for vectorised math. Prints one JSON object
+on stdout: milliseconds per call for each repetition.
 
 Run it with Debian's interpreter, which has numba:  /usr/bin/python3 bench/numba_kernels.py
 """
@@ -59,6 +59,14 @@ def numpy_exp(x, y):
     np.exp(x, out=y)
 
 
+def numpy_sin(x, y):
+    np.sin(x, out=y)
+
+
+def numpy_cos(x, y):
+    np.cos(x, out=y)
+
+
 def check_numba_against_numpy(x, a, b, c, k, y):
     """The first calls compile; they also check the results against numpy."""
     checks = [
@@ -81,8 +89,8 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--elements", type=int, default=10_000_000)
     parser.add_argument("--repetitions", type=int, default=5)
-    parser.add_argument("--only-numpy-exp", action="store_true",
-                        help="time np.exp alone, without compiling anything with numba")
+    parser.add_argument("--only-numpy-math", action="store_true",
+                        help="time np.exp, np.sin and np.cos alone, compiling nothing with numba")
     args = parser.parse_args()
 
     n = args.elements
@@ -98,15 +106,17 @@ def main():
         "numba_map_square": lambda: map_square(x, y),
         "numba_map_exp": lambda: map_exp(x, y),
         "numpy_exp": lambda: numpy_exp(x, y),
+        "numpy_sin": lambda: numpy_sin(x, y),
+        "numpy_cos": lambda: numpy_cos(x, y),
         "numba_zip_fma": lambda: zip_fma(a, b, y),
         "numba_reduce_f64": lambda: reduce_sum(x),
         "numba_reduce_i64": lambda: reduce_sum(k),
         "numba_triad": lambda: triad(a, b, c),
     }
 
-    if args.only_numpy_exp:
-        cases = {"numpy_exp": cases["numpy_exp"]}
-        numpy_exp(x, y)
+    if args.only_numpy_math:
+        cases = {name: run for name, run in cases.items() if name.startswith("numpy_")}
+        numpy_exp(x, y)  # y's pages are touched before anything is timed, as below
     else:
         check_numba_against_numpy(x, a, b, c, k, y)
 
