@@ -67,9 +67,9 @@ def parse_args():
                         help="--benchmark_min_time of every repetition, seconds (default 0.2)")
     parser.add_argument("--python", default="/usr/bin/python3",
                         help="interpreter that has numba (default /usr/bin/python3)")
-    parser.add_argument("--exp-rounds", type=int, default=5,
+    parser.add_argument("--exp-rounds", type=int, default=9,
                         help="rounds of the exp case alternating with numpy's np.exp, for the "
-                             "per-core exp ratios (default 5)")
+                             "per-core exp ratios (default 9)")
     parser.add_argument("--wait-numba", type=float, default=600, metavar="SECONDS",
                         help="wait up to this long for `import numba` to work (default 600)")
     return parser.parse_args()
