@@ -33,7 +33,10 @@ inline constexpr std::size_t kDefaultGrain = 16384;
 // multiply-add, which AVX-512 has, stays off in every version, so that each one rounds as a
 // plain loop of the default build does and a result has the same bits on every machine. The
 // dynamic cost model is -O3's: at -O2 GCC 12 vectorises only loops that need no remainder.
-#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__linux__)
+// ThreadSanitizer's instrumentation of the loader's resolver crashes before main, so a
+// -fsanitize=thread build has the one version.
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__linux__) && \
+    !defined(__SANITIZE_THREAD__)
 #define JOBLET_DETAIL_FOR_EACH_VECTOR_WIDTH           \
   [[gnu::target_clones("default", "avx2", "avx512f"), \
     gnu::optimize("fp-contract=off", "vect-cost-model=dynamic")]]
