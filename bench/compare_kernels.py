@@ -450,14 +450,11 @@ def main():
                  "exp per core: joblet map with std::exp, -ffast-math / numpy np.exp"),
         per_core("map_exp_vector_math", "joblet_fast_math_native_1thread", "numpy_exp",
                  "exp per core: joblet map with std::exp, -ffast-math -march=native / np.exp"),
-        per_core("map_sin", "joblet_kernels_1thread", "numpy_sin",
-                 "sin per core: joblet map with kernels::sin / numpy np.sin"),
-        per_core("map_cos", "joblet_kernels_1thread", "numpy_cos",
-                 "cos per core: joblet map with kernels::cos / numpy np.cos"),
-        per_core("map_sin", "joblet_kernels_1thread", "numpy_exp",
-                 "sin per core: joblet map with kernels::sin / numpy np.exp"),
-        per_core("map_cos", "joblet_kernels_1thread", "numpy_exp",
-                 "cos per core: joblet map with kernels::cos / numpy np.exp"),
+        *(per_core(f"map_{function}", "joblet_kernels_1thread", f"numpy_{against}",
+                   f"{function} per core: joblet map with kernels::{function} / numpy "
+                   f"np.{against}")
+          for against in ("sin", "cos", "exp") for function in ("sin", "cos")
+          if against in (function, "exp")),
     ] if alternating_numpy else []
 
     context_ratios = [
