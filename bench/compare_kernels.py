@@ -443,7 +443,7 @@ def main():
             "exp per core: joblet map with kernels::exp, -O3, 1 thread / numpy np.exp")
         targets.append((label, "lower is better", ratios, *at_most(1.0)))
 
-    # std::exp under -ffast-math (glibc's vector exp), and kernels::sin and cos (glibc's), for
+    # std::exp under -ffast-math (glibc's vector exp), and kernels::sin and cos (joblet's own), for
     # comparison with kernels::exp.
     vector_math_context = [
         per_core("map_exp_vector_math", "joblet_fast_math_1thread", "numpy_exp",

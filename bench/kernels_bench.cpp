@@ -286,7 +286,7 @@ void joblet_map_kernels_exp(const double* x, double* y, std::size_t n) {
   jk::map(std::span<const double>(x, n), std::span<double>(y, n),
           [](double v) { return jk::exp(v); });
 }
-// sin and cos, whose kernels:: versions are glibc's vector ones, against a scalar loop.
+// sin and cos, whose kernels:: versions are joblet's own vector ones, against a scalar loop.
 template <bool kCosine>
 void plain_loop_trig(const double* x, double* y, std::size_t n) {
   for (std::size_t i = 0; i < n; ++i)

@@ -9,11 +9,12 @@
 // versions the compiler calls two, four or eight elements at a time, and map and zip compile
 // their loops over floating-point elements for AVX2 and AVX-512 as well as for the build's
 // own target, and run the widest the CPU has: a default x86-64 build gets AVX-512 where the
-// machine has it. exp is joblet's own; log, sin and cos are glibc's vector math (libmvec).
+// machine has it. exp, sin and cos are joblet's own; log is glibc's vector math (libmvec).
 //
-// Accuracy and bits. exp is within 1 ulp of the correctly rounded result and gives the same
-// bits on every machine; log, sin and cos are within 4 ulp (libmvec's bound; std::log is
-// within 1), and may differ in the last bits between a machine with AVX2 and one without.
+// Accuracy and bits. exp is within 1 ulp of the correctly rounded result, sin and cos within
+// 1.5, and they give the same bits on every machine (sin and cos for |x| <= 2^24; beyond, they
+// are std::sin and std::cos). log is within 4 ulp (libmvec's bound; std::log is within 1), and
+// may differ in the last bits between a machine with AVX2 and one without.
 // Special values are those of std::exp and friends. On one machine an element gets the same
 // bits wherever it sits in an array and however many threads run: every version of a function
 // uses one algorithm there. Where libmvec is not available (other than x86-64 Linux with

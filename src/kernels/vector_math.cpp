@@ -4,14 +4,15 @@
 //
 // Every entry point of a function computes with the widest version the CPU runs (AVX-512,
 // else AVX2 with FMA, else SSE), however few lanes it was given, so that an element's bits do
-// not depend on whether a loop's vector body or its scalar remainder computed it: log, sin
-// and cos forward to glibc's libmvec, whose versions do not always agree in the last bit (its
-// AVX2 and AVX-512 log differ for one argument in 30,000). exp is joblet's own, the same
-// operations in every version, so its bits are the same on every machine; it is also faster
-// than libmvec's, which numpy's exp outran (bench/compare_kernels.py).
+// not depend on whether a loop's vector body or its scalar remainder computed it. log forwards
+// to glibc's libmvec, whose versions do not always agree in the last bit (its AVX2 and AVX-512
+// log differ for one argument in 30,000). exp, sin and cos are joblet's own, the same
+// operations in every version, so their bits are the same on every machine; they are also
+// faster than libmvec's, which numpy's exp outran (bench/compare_kernels.py).
 #include "joblet/vector_math.hpp"
 
 #include "vector_exp.hpp"
+#include "vector_sin_cos.hpp"
 
 #ifdef JOBLET_DETAIL_LIBMVEC
 
@@ -134,9 +135,13 @@ template <Sse sse, Avx2 avx2, Avx512 avx512>
 
 JOBLET_ENTRY_POINTS(exp, joblet::detail::vector_exp::two_scalars, joblet::detail::vector_exp::avx2,
                     joblet::detail::vector_exp::avx512)
+JOBLET_ENTRY_POINTS(sin, joblet::detail::vector_sin_cos::sin_two_scalars,
+                    joblet::detail::vector_sin_cos::sin_avx2,
+                    joblet::detail::vector_sin_cos::sin_avx512)
+JOBLET_ENTRY_POINTS(cos, joblet::detail::vector_sin_cos::cos_two_scalars,
+                    joblet::detail::vector_sin_cos::cos_avx2,
+                    joblet::detail::vector_sin_cos::cos_avx512)
 JOBLET_FORWARD_TO_LIBMVEC(log)
-JOBLET_FORWARD_TO_LIBMVEC(sin)
-JOBLET_FORWARD_TO_LIBMVEC(cos)
 
 #undef JOBLET_FORWARD_TO_LIBMVEC
 #undef JOBLET_ENTRY_POINTS
