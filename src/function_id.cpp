@@ -75,6 +75,10 @@ std::optional<FunctionId> find(const std::vector<Module>& modules, std::uintptr_
 
 }  // namespace
 
+void read_module_table() {
+  (void)module_table();
+}
+
 FunctionId function_id(const void* address) {
   // Batches are mostly one function: remember the last one this thread looked up.
   thread_local const void* last_address = nullptr;

@@ -16,6 +16,7 @@
 #include <system_error>
 
 #include "../../workers/worker_loop.hpp"
+#include "joblet/detail/function_id.hpp"
 
 namespace joblet::detail {
 namespace {
@@ -146,6 +147,7 @@ ForkServer::ForkServer() : slots_(WorkerSlots::create()) {
   }
   const pid_t parent = getpid();
   const bool forked_by_main_thread = gettid() == parent;
+  read_module_table();
   pid_ = fork();
   if (pid_ < 0) fail("fork of the fork server");
   if (pid_ == 0) {

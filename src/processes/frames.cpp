@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <utility>
 
 namespace joblet::detail {
 namespace {
@@ -41,27 +42,33 @@ std::span<std::byte> FrameReader::space(std::size_t bytes) {
   if (received >= kFrameHeaderSize) {
     const std::size_t frame =
         kFrameHeaderSize +
-        std::min<std::size_t>(read_length(buffer_.data() + start_), kMaxFramePayload);
+        std::min<std::size_t>(read_length(buffer_.get() + start_), kMaxFramePayload);
     if (frame > received)
-      bytes = std::max(bytes, std::min(frame - received, std::max(buffer_.size(), bytes)));
+      bytes = std::max(bytes, std::min(frame - received, std::max(capacity_, bytes)));
   }
-  if (start_ > 0 && buffer_.size() - end_ < bytes) {
+  if (start_ > 0 && capacity_ - end_ < bytes) {
     // Move what is left of the last frames to the front rather than growing without end.
-    std::memmove(buffer_.data(), buffer_.data() + start_, end_ - start_);
+    std::memmove(buffer_.get(), buffer_.get() + start_, end_ - start_);
     end_ -= start_;
     start_ = 0;
   }
-  if (buffer_.size() - end_ < bytes) buffer_.resize(end_ + std::max(bytes, buffer_.size()));
-  return {buffer_.data() + end_, buffer_.size() - end_};
+  if (capacity_ - end_ < bytes) {
+    const std::size_t capacity = end_ + std::max(bytes, capacity_);
+    auto grown = std::make_unique_for_overwrite<std::byte[]>(capacity);
+    if (end_ > 0) std::memcpy(grown.get(), buffer_.get(), end_);
+    buffer_ = std::move(grown);
+    capacity_ = capacity;
+  }
+  return {buffer_.get() + end_, capacity_ - end_};
 }
 
 void FrameReader::commit(std::size_t bytes) {
-  end_ += std::min(bytes, buffer_.size() - end_);
+  end_ += std::min(bytes, capacity_ - end_);
 }
 
 std::optional<Frame> FrameReader::next() {
   if (end_ - start_ < kFrameHeaderSize) return std::nullopt;
-  const std::byte* header = buffer_.data() + start_;
+  const std::byte* header = buffer_.get() + start_;
   const std::size_t length = read_length(header);
   const auto type = static_cast<FrameType>(header[4]);
   if (header[5] != std::byte{0} || header[6] != std::byte{0} || header[7] != std::byte{0}) {
@@ -78,7 +85,7 @@ std::optional<Frame> FrameReader::next() {
                          std::to_string(length) + " bytes, more than the 1 GiB limit");
   }
   if (end_ - start_ - kFrameHeaderSize < length) return std::nullopt;
-  const Frame frame{type, {buffer_.data() + start_ + kFrameHeaderSize, length}};
+  const Frame frame{type, {buffer_.get() + start_ + kFrameHeaderSize, length}};
   start_ += kFrameHeaderSize + length;
   return frame;
 }

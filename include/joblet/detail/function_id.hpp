@@ -19,6 +19,10 @@ struct FunctionId {
   }
 };
 
+/// Reads the table of loaded modules now, so that processes forked later (the fork server and
+/// its workers) inherit it rather than each reading every module's headers again.
+void read_module_table();
+
 /// Where `address` lies; throws NotSerializable when it is in no module.
 [[nodiscard]] FunctionId function_id(const void* address);
 
