@@ -6,7 +6,7 @@ On |r| <= pi/4, with t = r^2:
   sin r = r + r^3 p(t), p minimising the relative error of sin r, max |t (S(t) - p(t))|;
   cos r = 1 + t (-1/2 + t q(t)), q minimising max |t^2 (C(t) - q(t))|, the error in cos r
   (which is at least 0.7 there).
-Usage: scripts/fit_sin_cos.py [terms of p] [terms of q]   (default 6 6)
+Usage: scripts/fit_sin_cos.py [terms of p] [terms of q]   (default 7 6, as the code has them)
 """
 import decimal
 import sys
@@ -99,7 +99,7 @@ def rounded_error(f, weight, coefficients):
 
 
 def main():
-    sin_terms = int(sys.argv[1]) if len(sys.argv) > 1 else 6
+    sin_terms = int(sys.argv[1]) if len(sys.argv) > 1 else 7
     cos_terms = int(sys.argv[2]) if len(sys.argv) > 2 else 6
     fits = [("sin: p(t), from r^3", lambda t: series(t, 1), lambda t: t, sin_terms),
             ("cos: q(t), from r^4", lambda t: series(t, 2) , lambda t: t * t, cos_terms)]
