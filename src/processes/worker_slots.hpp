@@ -23,21 +23,16 @@ struct alignas(64) WorkerSlot {
 
 inline constexpr std::size_t kMaxWorkers = 1024;
 
-/// A shared memory region of kMaxWorkers slots (a memfd, so that an exec'd fork server maps it
-/// too); inherited by every process forked after it.
+/// A shared memory region of kMaxWorkers slots, inherited by every process forked after it.
 class WorkerSlots {
  public:
   /// Creates the region in the parent.
   static WorkerSlots create();
-  /// Maps a region made by create() in another process, from its file descriptor.
-  static WorkerSlots attach(int fd);
 
   WorkerSlot& operator[](std::size_t index) const noexcept { return slots_[index]; }
-  [[nodiscard]] int fd() const noexcept { return fd_; }
 
  private:
-  WorkerSlots(int fd, WorkerSlot* slots) : fd_(fd), slots_(slots) {}
-  int fd_ = -1;
+  explicit WorkerSlots(WorkerSlot* slots) : slots_(slots) {}
   WorkerSlot* slots_ = nullptr;
 };
 
