@@ -172,6 +172,7 @@ WorkerProcess ForkServer::spawn() {
     fail("socketpair for a worker");
   }
   const std::uint32_t slot = free_slots_.back();
+  (void)slots_.begin_use(slot);
 
   std::array<char, CMSG_SPACE(sizeof(int))> control{};
   std::uint32_t request = slot;

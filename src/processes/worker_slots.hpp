@@ -29,11 +29,19 @@ class WorkerSlots {
   /// Creates the region in the parent.
   static WorkerSlots create();
 
+  /// Slot `index`, about to be given to a worker: in the parent, before any other process is
+  /// told of it. Slots begin their lifetime here, lowest first, rather than all at create():
+  /// fresh memory reads as zeros, their initial state, and a program that runs two workers
+  /// touches one page of the region, not sixteen (a first touch costs a page fault, 14-24 us
+  /// on some virtual machines).
+  WorkerSlot& begin_use(std::size_t index);
+
   WorkerSlot& operator[](std::size_t index) const noexcept { return slots_[index]; }
 
  private:
   explicit WorkerSlots(WorkerSlot* slots) : slots_(slots) {}
   WorkerSlot* slots_ = nullptr;
+  std::size_t constructed_ = 0;  // slots [0, constructed_) have begun their lifetime
 };
 
 }  // namespace joblet::detail
