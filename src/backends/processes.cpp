@@ -130,8 +130,8 @@ class ProcessesExecutor final : public Executor {
     finish_frame(end_of_run, begin_frame(end_of_run, FrameType::end_of_run));
     for (auto& worker : workers_) {
       if (worker->dead) continue;  // discarded when it died
-      if (worker->job) {
-        kill(worker->process.pid, SIGKILL);
+      if (worker->job || pid_of(*worker) < 0) {
+        kill_worker(*worker);
         worker->socket.close(ignored);
         worker->process.socket = -1;
         ProcessPool::discard(worker->process);
@@ -191,7 +191,7 @@ class ProcessesExecutor final : public Executor {
     for (auto& worker : workers_) {
       if (worker->job && !worker->dead) {
         worker->ending = Worker::Ending::stopped;
-        kill(worker->process.pid, SIGKILL);
+        kill_worker(*worker);
       }
     }
   }
@@ -203,6 +203,22 @@ class ProcessesExecutor final : public Executor {
   void add_worker(const WorkerProcess& process) {
     workers_.push_back(std::make_unique<Worker>(io_, process));
     read_from(*workers_.back());
+  }
+
+  /// The worker's pid, from the fork server's reply to the request that started it, read on
+  /// first need: a new worker is sent its first batch before that reply comes. -1 for a worker
+  /// the server could not fork; the run then fails with the server's error.
+  pid_t pid_of(Worker& worker) noexcept {
+    try {
+      ForkServer::instance().await_start(worker.process);
+    } catch (...) {
+      if (!problem_) problem_ = std::current_exception();
+    }
+    return worker.process.pid;
+  }
+
+  void kill_worker(Worker& worker) noexcept {
+    if (const pid_t pid = pid_of(worker); pid > 0) kill(pid, SIGKILL);
   }
 
   [[nodiscard]] std::size_t live_workers() const {
@@ -277,11 +293,11 @@ class ProcessesExecutor final : public Executor {
             while (auto frame = worker.frames.next())
               take(worker, *frame);
           } catch (const std::exception& malformed) {
-            problem_ = std::make_exception_ptr(
-                Error(std::string(malformed.what()) + " (worker pid " +
-                      std::to_string(worker.process.pid) + "; it was killed)"));
+            problem_ =
+                std::make_exception_ptr(Error(std::string(malformed.what()) + " (worker pid " +
+                                              std::to_string(pid_of(worker)) + "; it was killed)"));
             worker.ending = Worker::Ending::stopped;
-            kill(worker.process.pid, SIGKILL);
+            kill_worker(worker);
             // Nothing more is read from it: the rest of its bytes would be malformed again,
             // and a second error while the run drains would have nowhere to go.
             settle_death(worker);
@@ -344,8 +360,9 @@ class ProcessesExecutor final : public Executor {
     std::unique_ptr<Job> job = std::move(worker.job);
     const WorkerSlot& slot = ForkServer::instance().slot(worker.process.slot);
     const std::uint64_t running = slot.task.load(std::memory_order_acquire);
-    const int status =
-        ProcessPool::has_exited(worker.process) ? ProcessPool::exit_status(worker.process) : 0;
+    const int status = pid_of(worker) > 0 && ProcessPool::has_exited(worker.process)
+                           ? ProcessPool::exit_status(worker.process)
+                           : 0;
     const Worker::Ending ending = worker.ending;
     ProcessPool::discard(worker.process);
     if (!job) return;
@@ -412,7 +429,7 @@ class ProcessesExecutor final : public Executor {
         const std::int64_t last_start = slot.started.load(std::memory_order_relaxed);
         if (worker.idle_since_start == last_start) {
           worker.ending = Worker::Ending::timed_out;
-          kill(worker.process.pid, SIGKILL);
+          kill_worker(worker);
           return;
         }
         worker.idle_since_start = last_start;
@@ -428,7 +445,7 @@ class ProcessesExecutor final : public Executor {
         return;
       }
       worker.ending = Worker::Ending::timed_out;
-      kill(worker.process.pid, SIGKILL);
+      kill_worker(worker);
     });
   }
 

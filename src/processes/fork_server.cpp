@@ -59,6 +59,27 @@ bool receive_request(int socket, std::uint32_t& slot, int& worker_socket) {
   return true;
 }
 
+/// Sends one spawn request: the slot number, and the worker's end of its socket.
+bool send_request(int socket, std::uint32_t slot, int worker_socket) {
+  std::array<char, CMSG_SPACE(sizeof(int))> control{};
+  iovec data{&slot, sizeof(slot)};
+  msghdr message{};
+  message.msg_iov = &data;
+  message.msg_iovlen = 1;
+  message.msg_control = control.data();
+  message.msg_controllen = control.size();
+  cmsghdr* header = CMSG_FIRSTHDR(&message);
+  header->cmsg_level = SOL_SOCKET;
+  header->cmsg_type = SCM_RIGHTS;
+  header->cmsg_len = CMSG_LEN(sizeof(int));
+  std::memcpy(CMSG_DATA(header), &worker_socket, sizeof(int));
+  ssize_t sent = 0;
+  do {
+    sent = sendmsg(socket, &message, MSG_NOSIGNAL);
+  } while (sent < 0 && errno == EINTR);
+  return sent == static_cast<ssize_t>(sizeof(slot));
+}
+
 /// The server's loop: poll() on the parent's socket and a signalfd for SIGCHLD. (No Asio here:
 /// the server forks, and passing file descriptors needs recvmsg, which Asio does not offer.)
 [[noreturn]] void serve(int parent_socket, const WorkerSlots& slots, pid_t parent,
@@ -161,7 +182,7 @@ ForkServer::ForkServer() : slots_(WorkerSlots::create()) {
     free_slots_.push_back(i);
 }
 
-WorkerProcess ForkServer::spawn() {
+WorkerProcess ForkServer::request() {
   const std::lock_guard lock(mutex_);
   if (free_slots_.empty()) {
     throw std::runtime_error("joblet: more than " + std::to_string(kMaxWorkers) +
@@ -173,43 +194,46 @@ WorkerProcess ForkServer::spawn() {
   }
   const std::uint32_t slot = free_slots_.back();
   (void)slots_.begin_use(slot);
-
-  std::array<char, CMSG_SPACE(sizeof(int))> control{};
-  std::uint32_t request = slot;
-  iovec data{&request, sizeof(request)};
-  msghdr message{};
-  message.msg_iov = &data;
-  message.msg_iovlen = 1;
-  message.msg_control = control.data();
-  message.msg_controllen = control.size();
-  cmsghdr* header = CMSG_FIRSTHDR(&message);
-  header->cmsg_level = SOL_SOCKET;
-  header->cmsg_type = SCM_RIGHTS;
-  header->cmsg_len = CMSG_LEN(sizeof(int));
-  std::memcpy(CMSG_DATA(header), &ends[1], sizeof(int));
-  ssize_t sent = 0;
-  do {
-    sent = sendmsg(socket_, &message, MSG_NOSIGNAL);
-  } while (sent < 0 && errno == EINTR);
+  const bool sent = send_request(socket_, slot, ends[1]);
+  const int error = errno;
   close(ends[1]);
-  std::int32_t reply = 0;
-  ssize_t got = 0;
-  if (sent == static_cast<ssize_t>(sizeof(request))) {
-    do {
-      got = recv(socket_, &reply, sizeof(reply), 0);
-    } while (got < 0 && errno == EINTR);
-  }
-  if (got != static_cast<ssize_t>(sizeof(reply)) || reply <= 0) {
+  if (!sent) {
     close(ends[0]);
-    errno = reply < 0 ? -reply : EPIPE;
+    errno = error;
     fail("the fork server could not start a worker");
   }
   free_slots_.pop_back();
-  return {reply, ends[0], slot};
+  return {.pid = 0, .socket = ends[0], .slot = slot, .request = ++requests_sent_};
+}
+
+void ForkServer::await_start(WorkerProcess& worker) {
+  if (worker.request == 0) return;
+  const std::lock_guard lock(mutex_);
+  // Replies come in the order of the requests; those for other threads' workers are kept.
+  while (replies_read_ < worker.request) {
+    std::int32_t reply = 0;
+    ssize_t got = 0;
+    do {
+      got = recv(socket_, &reply, sizeof(reply), 0);
+    } while (got < 0 && errno == EINTR);
+    replies_.emplace(++replies_read_, got == static_cast<ssize_t>(sizeof(reply)) ? reply : -EPIPE);
+  }
+  const auto reply = replies_.extract(worker.request);
+  worker.request = 0;
+  worker.pid = reply.mapped() > 0 ? reply.mapped() : -1;
+  if (worker.pid < 0) {
+    errno = -reply.mapped();
+    fail("the fork server could not start a worker");
+  }
 }
 
 void ForkServer::release(WorkerProcess& worker) {
   if (worker.socket >= 0) close(worker.socket);
+  try {
+    await_start(worker);  // the server writes the slot until it has replied
+  } catch (const std::system_error&) {
+    // Never started: its slot is free all the same.
+  }
   const std::lock_guard lock(mutex_);
   free_slots_.push_back(worker.slot);
   worker = {};

@@ -1,5 +1,7 @@
 #include "process_pool.hpp"
 
+#include <system_error>
+
 namespace joblet::detail {
 
 ProcessPool& ProcessPool::instance() {
@@ -23,7 +25,7 @@ std::vector<WorkerProcess> ProcessPool::lease(std::size_t count) {
   }
   try {
     while (workers.size() < count)
-      workers.push_back(ForkServer::instance().spawn());
+      workers.push_back(ForkServer::instance().request());
   } catch (...) {
     for (const WorkerProcess& worker : workers)
       give_back(worker);  // healthy: the next run can have them
@@ -33,6 +35,12 @@ std::vector<WorkerProcess> ProcessPool::lease(std::size_t count) {
 }
 
 void ProcessPool::give_back(WorkerProcess worker) {
+  try {
+    ForkServer::instance().await_start(worker);  // an idle worker's pid is known
+  } catch (const std::system_error&) {
+    discard(worker);
+    return;
+  }
   const std::lock_guard lock(mutex_);
   idle_.push_back(worker);
 }

@@ -15,14 +15,15 @@ class ProcessPool {
  public:
   static ProcessPool& instance();
 
-  /// `count` workers for a run: idle ones first, new ones for the rest.
+  /// `count` workers for a run: idle ones first, new ones for the rest, whose pids are known
+  /// only after ForkServer::await_start.
   std::vector<WorkerProcess> lease(std::size_t count);
   /// A worker that finished its run healthy and idle.
   void give_back(WorkerProcess worker);
   /// A worker that died (and was reaped) or must go.
   static void discard(WorkerProcess& worker);
 
-  /// Whether the fork server has reaped this worker.
+  /// Whether the fork server has reaped this worker (whose pid is known).
   [[nodiscard]] static bool has_exited(const WorkerProcess& worker);
   /// The waitpid() status of a worker that has exited.
   [[nodiscard]] static int exit_status(const WorkerProcess& worker);
