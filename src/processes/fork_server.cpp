@@ -39,43 +39,51 @@ struct Child {
   int socket;  // the server's copy of the worker's end: closed once the exit status is written
 };
 
+/// A spawn request on the wire: the slot number, with the worker's end of its socket passed
+/// alongside it (SCM_RIGHTS).
+struct RequestMessage {
+  explicit RequestMessage(std::uint32_t& slot) : data{&slot, sizeof(slot)} {
+    header.msg_iov = &data;
+    header.msg_iovlen = 1;
+    header.msg_control = control.data();
+    header.msg_controllen = control.size();
+  }
+  RequestMessage(const RequestMessage&) = delete;  // points into itself
+  RequestMessage& operator=(const RequestMessage&) = delete;
+  RequestMessage(RequestMessage&&) = delete;
+  RequestMessage& operator=(RequestMessage&&) = delete;
+  ~RequestMessage() = default;
+
+  std::array<char, CMSG_SPACE(sizeof(int))> control{};
+  iovec data;
+  msghdr header{};
+};
+
 /// Receives one spawn request: the slot number, and the worker's end of its socket.
 bool receive_request(int socket, std::uint32_t& slot, int& worker_socket) {
-  std::array<char, CMSG_SPACE(sizeof(int))> control{};
-  iovec data{&slot, sizeof(slot)};
-  msghdr message{};
-  message.msg_iov = &data;
-  message.msg_iovlen = 1;
-  message.msg_control = control.data();
-  message.msg_controllen = control.size();
+  RequestMessage message(slot);
   ssize_t got = 0;
   do {
-    got = recvmsg(socket, &message, MSG_CMSG_CLOEXEC);
+    got = recvmsg(socket, &message.header, MSG_CMSG_CLOEXEC);
   } while (got < 0 && errno == EINTR);
   if (got != static_cast<ssize_t>(sizeof(slot))) return false;
-  const cmsghdr* header = CMSG_FIRSTHDR(&message);
-  if (header == nullptr || header->cmsg_type != SCM_RIGHTS) return false;
-  std::memcpy(&worker_socket, CMSG_DATA(header), sizeof(int));
+  const cmsghdr* passed = CMSG_FIRSTHDR(&message.header);
+  if (passed == nullptr || passed->cmsg_type != SCM_RIGHTS) return false;
+  std::memcpy(&worker_socket, CMSG_DATA(passed), sizeof(int));
   return true;
 }
 
 /// Sends one spawn request: the slot number, and the worker's end of its socket.
 bool send_request(int socket, std::uint32_t slot, int worker_socket) {
-  std::array<char, CMSG_SPACE(sizeof(int))> control{};
-  iovec data{&slot, sizeof(slot)};
-  msghdr message{};
-  message.msg_iov = &data;
-  message.msg_iovlen = 1;
-  message.msg_control = control.data();
-  message.msg_controllen = control.size();
-  cmsghdr* header = CMSG_FIRSTHDR(&message);
-  header->cmsg_level = SOL_SOCKET;
-  header->cmsg_type = SCM_RIGHTS;
-  header->cmsg_len = CMSG_LEN(sizeof(int));
-  std::memcpy(CMSG_DATA(header), &worker_socket, sizeof(int));
+  RequestMessage message(slot);
+  cmsghdr* passed = CMSG_FIRSTHDR(&message.header);
+  passed->cmsg_level = SOL_SOCKET;
+  passed->cmsg_type = SCM_RIGHTS;
+  passed->cmsg_len = CMSG_LEN(sizeof(int));
+  std::memcpy(CMSG_DATA(passed), &worker_socket, sizeof(int));
   ssize_t sent = 0;
   do {
-    sent = sendmsg(socket, &message, MSG_NOSIGNAL);
+    sent = sendmsg(socket, &message.header, MSG_NOSIGNAL);
   } while (sent < 0 && errno == EINTR);
   return sent == static_cast<ssize_t>(sizeof(slot));
 }
