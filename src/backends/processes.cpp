@@ -130,7 +130,7 @@ class ProcessesExecutor final : public Executor {
     finish_frame(end_of_run, begin_frame(end_of_run, FrameType::end_of_run));
     for (auto& worker : workers_) {
       if (worker->dead) continue;  // discarded when it died
-      if (worker->job || pid_of(*worker) < 0) {
+      if (worker->job) {
         kill_worker(*worker);
         worker->socket.close(ignored);
         worker->process.socket = -1;

@@ -201,7 +201,7 @@ WorkerProcess ForkServer::request() {
     fail("socketpair for a worker");
   }
   const std::uint32_t slot = free_slots_.back();
-  (void)slots_.begin_use(slot);
+  slots_.begin_use(slot);
   const bool sent = send_request(socket_, slot, ends[1]);
   const int error = errno;
   close(ends[1]);

@@ -18,10 +18,9 @@ WorkerSlots WorkerSlots::create() {
   return WorkerSlots(static_cast<WorkerSlot*>(region));
 }
 
-WorkerSlot& WorkerSlots::begin_use(std::size_t index) {
+void WorkerSlots::begin_use(std::size_t index) {
   for (; constructed_ <= index; ++constructed_)
     new (slots_ + constructed_) WorkerSlot;
-  return slots_[index];
 }
 
 }  // namespace joblet::detail

@@ -29,12 +29,13 @@ class WorkerSlots {
   /// Creates the region in the parent.
   static WorkerSlots create();
 
-  /// Slot `index`, about to be given to a worker: in the parent, before any other process is
-  /// told of it. Slots begin their lifetime here, lowest first, rather than all at create():
+  /// Begins the lifetime of slot `index` (and of any below it not yet begun), about to be
+  /// given to a worker: in the parent, before any other process is told of it. Slots begin
+  /// their lifetime here, lowest first, rather than all at create():
   /// fresh memory reads as zeros, their initial state, and a program that runs two workers
   /// touches one page of the region, not sixteen (a first touch costs a page fault, 14-24 us
   /// on some virtual machines).
-  WorkerSlot& begin_use(std::size_t index);
+  void begin_use(std::size_t index);
 
   WorkerSlot& operator[](std::size_t index) const noexcept { return slots_[index]; }
 
