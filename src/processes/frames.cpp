@@ -66,9 +66,10 @@ void FrameReader::commit(std::size_t bytes) {
   end_ += std::min(bytes, capacity_ - end_);
 }
 
-std::optional<Frame> FrameReader::next() {
-  if (end_ - start_ < kFrameHeaderSize) return std::nullopt;
-  const std::byte* header = buffer_.get() + start_;
+std::optional<Frame> frame_at(std::span<const std::byte> bytes,
+                              std::span<const FrameType> accepted) {
+  if (bytes.size() < kFrameHeaderSize) return std::nullopt;
+  const std::byte* header = bytes.data();
   const std::size_t length = read_length(header);
   const auto type = static_cast<FrameType>(header[4]);
   if (header[5] != std::byte{0} || header[6] != std::byte{0} || header[7] != std::byte{0}) {
@@ -76,7 +77,7 @@ std::optional<Frame> FrameReader::next() {
         "joblet: malformed message from a worker: a frame header with "
         "non-zero reserved bytes");
   }
-  if (std::find(accepted_.begin(), accepted_.end(), type) == accepted_.end()) {
+  if (std::find(accepted.begin(), accepted.end(), type) == accepted.end()) {
     throw MalformedFrame("joblet: malformed message from a worker: unknown frame type " +
                          std::to_string(std::to_integer<int>(header[4])));
   }
@@ -84,9 +85,13 @@ std::optional<Frame> FrameReader::next() {
     throw MalformedFrame("joblet: malformed message from a worker: a frame of " +
                          std::to_string(length) + " bytes, more than the 1 GiB limit");
   }
-  if (end_ - start_ - kFrameHeaderSize < length) return std::nullopt;
-  const Frame frame{type, {buffer_.get() + start_ + kFrameHeaderSize, length}};
-  start_ += kFrameHeaderSize + length;
+  if (bytes.size() - kFrameHeaderSize < length) return std::nullopt;
+  return Frame{type, bytes.subspan(kFrameHeaderSize, length)};
+}
+
+std::optional<Frame> FrameReader::next() {
+  auto frame = frame_at({buffer_.get() + start_, end_ - start_}, accepted_);
+  if (frame) start_ += kFrameHeaderSize + frame->payload.size();
   return frame;
 }
 

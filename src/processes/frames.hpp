@@ -22,6 +22,9 @@ enum class FrameType : std::uint8_t {
   run_batch = 1,     ///< tasks to run
   shared_value = 2,  ///< a Shared value the next batches refer to
   end_of_run = 3,    ///< forget the run's shared values
+  regions = 4,       ///< shared memory for large frames; their memory files come with it
+  // either way
+  in_region = 5,  ///< the frame lies at the start of the sender's region (shared_region.hpp)
   // worker to parent
   batch_done = 16,    ///< result records of a batch
   worker_error = 17,  ///< the worker could not run a batch at all
@@ -51,6 +54,11 @@ struct Frame {
   FrameType type;
   std::span<const std::byte> payload;
 };
+
+/// The frame at the start of `bytes`, nullopt if it has not arrived whole; MalformedFrame if
+/// its header is not one of a frame of an `accepted` type.
+std::optional<Frame> frame_at(std::span<const std::byte> bytes,
+                              std::span<const FrameType> accepted);
 
 /// Cuts frames out of bytes that arrive in pieces of any size.
 class FrameReader {
