@@ -106,11 +106,37 @@ class RoundTripShared final : public SharedOutbox, public SharedInbox {
   SharedInbox* inbox_;
 };
 
+/// Buffers kept on a thread from one call to the next, up to a size: a program whose tasks
+/// take megabytes would otherwise get fresh pages for them at every call, a page fault each
+/// (the allocator gives large freed blocks back to the kernel).
+class KeptBuffer {
+ public:
+  explicit KeptBuffer(Bytes& bytes) : bytes_(&bytes) { bytes_->clear(); }
+  ~KeptBuffer() {
+    if (bytes_->capacity() > kKeptBytes) Bytes().swap(*bytes_);
+  }
+  KeptBuffer(const KeptBuffer&) = delete;
+  KeptBuffer& operator=(const KeptBuffer&) = delete;
+  KeptBuffer(KeptBuffer&&) = delete;
+  KeptBuffer& operator=(KeptBuffer&&) = delete;
+
+  Bytes& operator*() const noexcept { return *bytes_; }
+
+ private:
+  static constexpr std::size_t kKeptBytes = std::size_t{16} << 20U;
+  Bytes* bytes_;
+};
+
 }  // namespace
 
 void check_round_trip(const BatchBase& batch) {
   const RoundTripShared shared;
-  Bytes written;
+  thread_local Bytes written_buffer;
+  thread_local Bytes again_buffer;
+  const KeptBuffer kept_written(written_buffer);
+  const KeptBuffer kept_again(again_buffer);
+  Bytes& written = *kept_written;
+  Bytes& again = *kept_again;
   {
     OutputArchive out(written);
     batch.write_task(out, 0);
@@ -118,7 +144,6 @@ void check_round_trip(const BatchBase& batch) {
   InputArchive in(written);
   FunctionId kind;
   in(kind);
-  Bytes again;
   OutputArchive out(again);
   out(kind);
   std::string problem;

@@ -1,5 +1,6 @@
-# Tests of message frames, and the frame decoder's fuzzer.
-target_sources(joblet_tests PRIVATE frames_test.cpp)
+# Tests of message frames and of the shared memory that carries large ones, and the frame
+# decoder's fuzzer.
+target_sources(joblet_tests PRIVATE frames_test.cpp shared_region_test.cpp)
 target_include_directories(joblet_tests PRIVATE ${PROJECT_SOURCE_DIR}/src)
 
 # The fuzzer needs clang's libFuzzer; it brings its own sanitizers, so it runs in the plain

@@ -1,15 +1,30 @@
 #include "worker_loop.hpp"
 
 #include <malloc.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
+#include <array>
 #include <cerrno>
+#include <cstring>
+#include <deque>
 #include <optional>
 
+#include "../src/processes/shared_region.hpp"
 #include "worker_session.hpp"
 
 namespace joblet::detail {
 namespace {
+
+constexpr std::array kFromParent{FrameType::run_batch, FrameType::shared_value,
+                                 FrameType::end_of_run, FrameType::regions, FrameType::in_region};
+/// What may lie in a region: neither new regions nor another pointer into one.
+constexpr std::array kInRegion{FrameType::run_batch, FrameType::shared_value,
+                               FrameType::end_of_run};
+
+/// Blocks up to this size come from, and go back to, the worker's heap (see run_worker).
+constexpr int kKeptBlockBytes = 32 << 20;  // glibc's largest mmap threshold on 64-bit
+constexpr std::size_t kReadBytes = std::size_t{64} * 1024;
 
 void write_all(int socket, const Bytes& bytes) {
   std::size_t done = 0;
@@ -21,9 +36,97 @@ void write_all(int socket, const Bytes& bytes) {
   }
 }
 
-/// Blocks up to this size come from, and go back to, the worker's heap (see run_worker).
-constexpr int kKeptBlockBytes = 32 << 20;  // glibc's largest mmap threshold on 64-bit
-constexpr std::size_t kReadBytes = std::size_t{64} * 1024;
+/// The parent's socket and what came through it: frames, and the regions it sent.
+class ParentLink {
+ public:
+  ParentLink(int socket, WorkerSlot& slot) : socket_(socket), session_(slot) {}
+
+  /// Reads what the parent sent next and acts on each whole frame in it.
+  void receive() {
+    const auto space = frames_.space(kReadBytes);
+    const ssize_t got = read_some(space);
+    if (got < 0 && errno == EINTR) return;
+    if (got <= 0) _exit(0);  // the parent closed the socket or exited
+    frames_.commit(static_cast<std::size_t>(got));
+    try {
+      for (;;) {
+        const std::optional<Frame> frame = frames_.next();
+        if (!frame) break;
+        handle(*frame);
+      }
+    } catch (const MalformedFrame& error) {
+      write_all(socket_, worker_error_frame(error.what()));
+    }
+  }
+
+ private:
+  /// read(2), keeping the memory files that come with a regions frame.
+  ssize_t read_some(std::span<std::byte> space) {
+    iovec piece{space.data(), space.size()};
+    alignas(cmsghdr) std::array<char, CMSG_SPACE(2 * sizeof(int))> control{};
+    msghdr message{};
+    message.msg_iov = &piece;
+    message.msg_iovlen = 1;
+    message.msg_control = control.data();
+    message.msg_controllen = control.size();
+    const ssize_t got = recvmsg(socket_, &message, MSG_CMSG_CLOEXEC);
+    if (got <= 0) return got;
+    for (cmsghdr* c = CMSG_FIRSTHDR(&message); c != nullptr; c = CMSG_NXTHDR(&message, c)) {
+      if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS) continue;
+      for (std::size_t at = 0; at + sizeof(int) <= c->cmsg_len - CMSG_LEN(0); at += sizeof(int)) {
+        int fd = -1;
+        std::memcpy(&fd, CMSG_DATA(c) + at, sizeof(fd));
+        fds_.push_back(fd);
+      }
+    }
+    return got;
+  }
+
+  void handle(const Frame& frame) {
+    if (frame.type == FrameType::regions) {
+      adopt_regions(announced_region_size(frame.payload));
+    } else if (frame.type == FrameType::in_region) {
+      if (!to_worker_) throw MalformedFrame("joblet: an in_region frame before any region");
+      handle(frame_in_region(frame.payload, to_worker_->bytes(), kInRegion));
+    } else if (auto reply = session_.handle(frame)) {
+      send(*reply);
+    }
+  }
+
+  void adopt_regions(std::size_t size) {
+    to_worker_.reset();
+    from_worker_.reset();
+    if (fds_.size() < 2) throw MalformedFrame("joblet: a regions frame without its memory files");
+    const int to_worker = fds_.front();
+    fds_.pop_front();
+    const int from_worker = fds_.front();
+    fds_.pop_front();
+    try {
+      to_worker_.emplace(to_worker, size);
+    } catch (...) {
+      close(from_worker);
+      throw;
+    }
+    from_worker_.emplace(from_worker, size);
+  }
+
+  void send(const Bytes& reply) {
+    if (from_worker_ && reply.size() >= kRegionFramesFrom &&
+        reply.size() <= from_worker_->bytes().size()) {
+      std::memcpy(from_worker_->bytes().data(), reply.data(), reply.size());
+      write_all(socket_, in_region_frame(reply.size()));
+      return;
+    }
+    write_all(socket_, reply);
+  }
+
+  int socket_;
+  WorkerSession session_;
+  FrameReader frames_{kFromParent};
+  std::deque<int> fds_;  // received, not yet taken by a regions frame
+  std::optional<SharedRegion> to_worker_;
+  std::optional<SharedRegion> from_worker_;
+};
 
 }  // namespace
 
@@ -34,24 +137,9 @@ void run_worker(int socket, WorkerSlot& slot) {
   // way); a worker keeps its freed memory for the next batch instead.
   mallopt(M_MMAP_THRESHOLD, kKeptBlockBytes);  // NOLINT(concurrency-mt-unsafe): one thread
   mallopt(M_TRIM_THRESHOLD, kKeptBlockBytes);  // NOLINT(concurrency-mt-unsafe)
-  WorkerSession session(slot);
-  FrameReader frames(frames_from_parent());
-  for (;;) {
-    const auto space = frames.space(kReadBytes);
-    const ssize_t got = read(socket, space.data(), space.size());
-    if (got < 0 && errno == EINTR) continue;
-    if (got <= 0) _exit(0);  // the parent closed the socket or exited
-    frames.commit(static_cast<std::size_t>(got));
-    try {
-      for (;;) {
-        const std::optional<Frame> frame = frames.next();
-        if (!frame) break;
-        if (auto reply = session.handle(*frame)) write_all(socket, *reply);
-      }
-    } catch (const MalformedFrame& error) {
-      write_all(socket, worker_error_frame(error.what()));
-    }
-  }
+  ParentLink parent(socket, slot);
+  for (;;)
+    parent.receive();
 }
 
 }  // namespace joblet::detail

@@ -89,8 +89,8 @@ class MpiExecutor final : public Executor {
   void submit(std::shared_ptr<BatchBase> batch) override {
     auto job = std::make_unique<Job>();
     job->batch = std::move(batch);
-    job->request =
-        encode_batch_request(*job->batch, job->settled, settings_, shared_frames_, job->shared);
+    encode_batch_request(*job->batch, job->settled, settings_, shared_frames_, job->shared,
+                         job->request);
     if (stopped_) {
       completed_.push_back(std::move(job->batch));
       return;

@@ -12,6 +12,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/write.hpp>
 #include <csignal>
+#include <cstring>
 #include <deque>
 #include <map>
 #include <memory>
@@ -22,6 +23,7 @@
 
 #include "../processes/frames.hpp"
 #include "../processes/process_pool.hpp"
+#include "../processes/shared_region.hpp"
 #include "../transport/batch_messages.hpp"
 #include "backends.hpp"
 #include "joblet/errors.hpp"
@@ -33,8 +35,14 @@ namespace {
 namespace asio = boost::asio;
 using Socket = asio::local::stream_protocol::socket;
 
-constexpr std::array kFromWorker{FrameType::batch_done, FrameType::worker_error};
+constexpr std::array kFromWorker{FrameType::batch_done, FrameType::worker_error,
+                                 FrameType::in_region};
+constexpr std::array kInRegion{FrameType::batch_done, FrameType::worker_error};
 constexpr std::size_t kReadChunk = std::size_t{64} * 1024;
+/// Buffers of requests that went through a region, for the next requests on this thread.
+/// Each is at most kMaxRegionBytes.
+constexpr std::size_t kSpareRequests = 2;
+thread_local std::vector<Bytes> spare_requests;
 
 /// The dispositions of SIGINT and SIGTERM before any run started, put back when the last run
 /// ends, however it ends (Asio's own signal_set would leave the default action behind). Runs
@@ -82,6 +90,7 @@ struct Job {
   std::shared_ptr<BatchBase> batch;
   SettledTasks failures;              // no result record for them
   Bytes request;                      // the run_batch frame
+  Bytes in_region;                    // what the socket carries when the request is in a region
   std::vector<std::uint64_t> shared;  // Shared values its tasks refer to
   Clock::time_point sent;
   int deaths_between_tasks = 0;
@@ -99,6 +108,9 @@ struct Worker {
   FrameReader frames{kFromWorker};
   std::unique_ptr<Job> job;
   std::set<std::uint64_t> shared_sent;
+  // The largest reply that came through the socket but would fit a region: the next batch
+  // sends the worker regions that fit it.
+  std::size_t large_reply = 0;
   Ending ending = Ending::none;
   bool dead = false;
   // Under a timeout: the start time of its last task when its timer last found it between
@@ -243,10 +255,14 @@ class ProcessesExecutor final : public Executor {
   }
 
   /// Writes the run_batch frame for the tasks of the job's batch that have no outcome yet.
-  void encode(Job& job) const {
+  void encode(Job& job) {
     job.shared.clear();
-    job.request =
-        encode_batch_request(*job.batch, job.failures, settings_, shared_frames_, job.shared);
+    if (job.request.capacity() == 0 && !spare_requests.empty()) {
+      job.request = std::move(spare_requests.back());
+      spare_requests.pop_back();
+    }
+    encode_batch_request(*job.batch, job.failures, settings_, shared_frames_, job.shared,
+                         job.request);
   }
 
   void dispatch(Worker& worker, std::unique_ptr<Job> job) {
@@ -260,8 +276,9 @@ class ProcessesExecutor final : public Executor {
         transport_counters().shared_values_sent.fetch_add(1, std::memory_order_relaxed);
       }
     }
-    buffers.emplace_back(asio::buffer(job->request));
     bytes += job->request.size();
+    buffers.emplace_back(
+        asio::buffer(place_in_region(worker, *job) ? job->in_region : job->request));
     transport_counters().bytes_to_workers.fetch_add(bytes, std::memory_order_relaxed);
     job->sent = Clock::now();
     worker.job = std::move(job);
@@ -272,6 +289,32 @@ class ProcessesExecutor final : public Executor {
       worker.idle_since_start.reset();
       watch(worker, worker.job->sent + limit());
     }
+  }
+
+  /// Copies a large request into the worker's region, sending it larger regions first where
+  /// they are needed; false when the request goes through the socket.
+  static bool place_in_region(Worker& worker, Job& job) {
+    const std::size_t size = job.request.size();
+    const std::size_t request = size >= kRegionFramesFrom && size <= kMaxRegionBytes ? size : 0;
+    const std::size_t current =
+        worker.process.regions ? worker.process.regions->to_worker.bytes().size() : 0;
+    if (std::max(request, worker.large_reply) > current) {
+      auto regions = std::make_shared<const SharedRegions>(
+          region_size_for(std::max(request, worker.large_reply), current));
+      // A worker that is gone is found out by the read side, as for any write.
+      if (!send_regions(worker.socket.native_handle(), *regions)) return false;
+      worker.process.regions = std::move(regions);
+    }
+    if (request == 0) return false;
+    std::memcpy(worker.process.regions->to_worker.bytes().data(), job.request.data(), size);
+    job.in_region = in_region_frame(size);
+    // Kept for the next batch's request, in this run or the thread's next one: a new 1 MiB
+    // of heap per batch costs 256 page faults whenever the allocator has given the last one
+    // back to the kernel.
+    if (spare_requests.size() < kSpareRequests) spare_requests.push_back(std::move(job.request));
+    job.request = Bytes();
+    transport_counters().bytes_through_regions.fetch_add(size, std::memory_order_relaxed);
+    return true;
   }
 
   [[nodiscard]] Clock::duration limit() const {
@@ -308,6 +351,21 @@ class ProcessesExecutor final : public Executor {
   }
 
   void take(Worker& worker, const Frame& frame) {
+    if (frame.type == FrameType::in_region) {
+      if (!worker.process.regions) {
+        throw MalformedFrame("joblet: malformed message: an in_region frame with no region");
+      }
+      const Frame in_region =
+          frame_in_region(frame.payload, worker.process.regions->from_worker.bytes(), kInRegion);
+      transport_counters().bytes_through_regions.fetch_add(
+          kFrameHeaderSize + in_region.payload.size(), std::memory_order_relaxed);
+      take(worker, in_region);
+      return;
+    }
+    if (const std::size_t size = kFrameHeaderSize + frame.payload.size();
+        size >= kRegionFramesFrom && size <= kMaxRegionBytes) {
+      worker.large_reply = std::max(worker.large_reply, size);
+    }
     if (frame.type == FrameType::worker_error) {
       problem_ =
           batch_refused(frame.payload, worker.job ? worker.job->batch.get() : nullptr, "a worker");
@@ -462,7 +520,7 @@ class ProcessesExecutor final : public Executor {
   std::vector<std::unique_ptr<Worker>> workers_;
   std::deque<std::unique_ptr<Job>> pending_;
   std::deque<std::shared_ptr<BatchBase>> completed_;
-  mutable SharedFrames shared_frames_;
+  SharedFrames shared_frames_;
   std::exception_ptr problem_;
   bool stopped_ = false;
 };

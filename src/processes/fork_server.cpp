@@ -211,7 +211,8 @@ WorkerProcess ForkServer::request() {
     fail("the fork server could not start a worker");
   }
   free_slots_.pop_back();
-  return {.pid = 0, .socket = ends[0], .slot = slot, .request = ++requests_sent_};
+  return {
+      .pid = 0, .socket = ends[0], .slot = slot, .request = ++requests_sent_, .regions = nullptr};
 }
 
 void ForkServer::await_start(WorkerProcess& worker) {

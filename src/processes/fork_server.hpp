@@ -6,19 +6,23 @@
 
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <vector>
 
+#include "shared_region.hpp"
 #include "worker_slots.hpp"
 
 namespace joblet::detail {
 
-/// A worker process: its pid, the parent's end of its socket, and its slot.
+/// A worker process: its pid, the parent's end of its socket, its slot, and the regions it
+/// was sent for large frames.
 struct WorkerProcess {
   pid_t pid = -1;  ///< 0 until the fork server's reply is read (ForkServer::await_start)
   int socket = -1;
   std::uint32_t slot = 0;
   std::uint64_t request = 0;  ///< the request whose reply gives the pid; 0 once read
+  std::shared_ptr<const SharedRegions> regions;  ///< null until a frame needs them
 };
 
 class ForkServer {

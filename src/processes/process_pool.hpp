@@ -37,6 +37,8 @@ class ProcessPool {
 struct TransportCounters {
   std::atomic<std::uint64_t> bytes_to_workers{0};
   std::atomic<std::uint64_t> shared_values_sent{0};
+  /// Bytes of frames that went through shared memory instead (shared_region.hpp), both ways.
+  std::atomic<std::uint64_t> bytes_through_regions{0};
 };
 TransportCounters& transport_counters();
 

@@ -44,10 +44,10 @@ class Outbox final : public SharedOutbox {
 
 }  // namespace
 
-Bytes encode_batch_request(const BatchBase& batch, const SettledTasks& settled,
-                           const RunSettings& settings, SharedFrames& frames,
-                           std::vector<std::uint64_t>& referred) {
-  Bytes request;
+void encode_batch_request(const BatchBase& batch, const SettledTasks& settled,
+                          const RunSettings& settings, SharedFrames& frames,
+                          std::vector<std::uint64_t>& referred, Bytes& request) {
+  request.clear();
   const std::size_t header = begin_frame(request, FrameType::run_batch);
   OutputArchive out(request);
   std::uint64_t count = 0;
@@ -63,7 +63,6 @@ Bytes encode_batch_request(const BatchBase& batch, const SettledTasks& settled,
     batch.write_task(out, p);
   }
   finish_frame(request, header);
-  return request;
 }
 
 void take_settled(BatchBase& batch, SettledTasks& settled) {

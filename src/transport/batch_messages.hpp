@@ -30,12 +30,13 @@ using SharedFrames = std::map<std::uint64_t, SharedFrame>;
 /// killed or outlasted a worker, and are not sent again.
 using SettledTasks = std::map<std::size_t, std::exception_ptr>;
 
-/// The run_batch frame for the tasks of `batch` from `finished` on, except `settled` ones.
-/// Adds a frame to `frames` for each Shared value first met, and lists in `referred` the ids
-/// of every Shared value the tasks refer to.
-[[nodiscard]] Bytes encode_batch_request(const BatchBase& batch, const SettledTasks& settled,
-                                         const RunSettings& settings, SharedFrames& frames,
-                                         std::vector<std::uint64_t>& referred);
+/// Writes into `request`, in place of what it held (its memory is reused), the run_batch frame
+/// for the tasks of `batch` from `finished` on, except `settled` ones. Adds a frame to
+/// `frames` for each Shared value first met, and lists in `referred` the ids of every Shared
+/// value the tasks refer to.
+void encode_batch_request(const BatchBase& batch, const SettledTasks& settled,
+                          const RunSettings& settings, SharedFrames& frames,
+                          std::vector<std::uint64_t>& referred, Bytes& request);
 
 /// Records, in task order, the settled tasks that are next in line.
 void take_settled(BatchBase& batch, SettledTasks& settled);

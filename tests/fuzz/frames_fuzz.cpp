@@ -7,9 +7,13 @@
 // Boost.Serialization can read, boost::archive::archive_exception. Any other exception, a
 // crash, a sanitizer report, a hang or a large allocation is a finding.
 //
+// An in_region frame points at a frame in the worker's shared memory region, checked by
+// frame_in_region as the parent checks it; here the region is the input's last bytes.
+//
 // Input: byte 0 picks the result type and whether failures stop the batch, byte 1 the number
-// of tasks in each batch, byte 2 how many of the next bytes are piece sizes (none: all at once);
-// the rest is the stream.
+// of tasks in each batch, byte 2 how many of the next bytes are piece sizes (none: all at once)
+// and, in its top bit, whether the second half of the rest is the region; the rest is the
+// stream.
 #include <algorithm>
 #include <array>
 #include <boost/archive/archive_exception.hpp>
@@ -33,6 +37,7 @@
 #include "joblet/delayed.hpp"
 #include "joblet/detail/batch.hpp"
 #include "processes/frames.hpp"
+#include "processes/shared_region.hpp"
 
 namespace {
 
@@ -134,7 +139,9 @@ void take_results_of_type(unsigned type, std::span<const std::byte> payload, std
   }
 }
 
-constexpr std::array kFromWorker{FrameType::batch_done, FrameType::worker_error};
+constexpr std::array kFromWorker{FrameType::batch_done, FrameType::worker_error,
+                                 FrameType::in_region};
+constexpr std::array kInRegion{FrameType::batch_done, FrameType::worker_error};
 
 std::uint32_t length_at(std::span<const std::byte> stream, std::size_t offset) {
   std::uint32_t length = 0;
@@ -143,8 +150,30 @@ std::uint32_t length_at(std::span<const std::byte> stream, std::size_t offset) {
   return length;
 }
 
+/// Decodes one frame from a worker as the parent does.
+void take_frame(unsigned type, bool record, std::size_t tasks, const joblet::detail::Frame& frame,
+                std::span<const std::byte> region) {
+  if (frame.type == FrameType::in_region) {
+    const auto in_region = joblet::detail::frame_in_region(frame.payload, region, kInRegion);
+    if (in_region.payload.data() < region.data() ||
+        in_region.payload.data() + in_region.payload.size() > region.data() + region.size()) {
+      finding("a frame in the region reaches beyond it\n");
+    }
+    take_frame(type, record, tasks, in_region, region);
+  } else if (frame.type == FrameType::worker_error) {
+    InputArchive in(frame.payload);
+    std::string message;
+    in(message);
+  } else if (record) {
+    take_results_of_type<OnFailure::record>(type, frame.payload, tasks);
+  } else {
+    take_results_of_type<OnFailure::stop>(type, frame.payload, tasks);
+  }
+}
+
 void decode_stream(unsigned type, bool record, std::size_t tasks,
-                   std::span<const std::uint8_t> pieces, std::span<const std::byte> stream) {
+                   std::span<const std::uint8_t> pieces, std::span<const std::byte> stream,
+                   std::span<const std::byte> region) {
   FrameReader reader(kFromWorker);
   std::size_t fed = 0;
   std::size_t cut = 0;  // where the next frame must start in the stream
@@ -165,15 +194,7 @@ void decode_stream(unsigned type, bool record, std::size_t tasks,
         finding("a frame's payload is not the bytes its header announced\n");
       }
       cut += joblet::detail::kFrameHeaderSize + frame->payload.size();
-      if (frame->type == FrameType::worker_error) {
-        InputArchive in(frame->payload);
-        std::string message;
-        in(message);
-      } else if (record) {
-        take_results_of_type<OnFailure::record>(type, frame->payload, tasks);
-      } else {
-        take_results_of_type<OnFailure::stop>(type, frame->payload, tasks);
-      }
+      take_frame(type, record, tasks, *frame, region);
     }
   }
   if (reader.buffered() != stream.size() - cut) finding("buffered() lost count of bytes\n");
@@ -192,10 +213,15 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const std::size_t tasks = 1 + data[1] % 16U;
   const std::size_t piece_bytes = std::min<std::size_t>(data[2] % 8U, size - 3);
   const std::span<const std::uint8_t> pieces(data + 3, piece_bytes);
-  const std::span<const std::byte> stream(
-      reinterpret_cast<const std::byte*>(data) + 3 + piece_bytes, size - 3 - piece_bytes);
+  std::span<const std::byte> stream(reinterpret_cast<const std::byte*>(data) + 3 + piece_bytes,
+                                    size - 3 - piece_bytes);
+  std::span<const std::byte> region;
+  if ((data[2] & 0x80U) != 0) {
+    region = stream.subspan(stream.size() / 2);
+    stream = stream.first(stream.size() / 2);
+  }
   try {
-    decode_stream(type, record, tasks, pieces, stream);
+    decode_stream(type, record, tasks, pieces, stream, region);
   } catch (const MalformedFrame&) {                     // NOLINT(bugprone-empty-catch)
   } catch (const cereal::Exception&) {                  // NOLINT(bugprone-empty-catch)
   } catch (const boost::archive::archive_exception&) {  // NOLINT(bugprone-empty-catch)
