@@ -1,5 +1,6 @@
 // The processes backend against the raw limit of its transport: per-task overhead on empty
-// tasks, a 1 MiB argument sent to a worker and returned, and the speed-up on CPU-bound tasks.
+// tasks, a 1 MiB argument sent to a worker and returned (results kept, and results taken one
+// at a time), and the speed-up on CPU-bound tasks.
 // bench/compare_processes.py runs it beside joblib (loky, multiprocessing) and first_result,
 // and turns the repetitions into the ratios the targets are about.
 //
@@ -247,6 +248,30 @@ void blob_joblet(benchmark::State& state, const joblet::Options& options) {
   count_tasks(state, state.range(0));
 }
 
+// Args: tasks, bytes per argument. As blob_joblet, but results are taken as they come
+// (Parallel::imap) and each is dropped before the next: one 1 MiB message at a time each way,
+// as the raw round trip into one reused buffer has, rather than 64 MiB of results kept.
+void blob_joblet_streamed(benchmark::State& state, const joblet::Options& options) {
+  const auto n = static_cast<std::size_t>(state.range(0));
+  const auto bytes = static_cast<std::size_t>(state.range(1));
+  std::vector<decltype(joblet::delayed(echo, std::string{}))> tasks;
+  tasks.reserve(n);
+  for (std::size_t i = 0; i < n; ++i)
+    tasks.push_back(joblet::delayed(echo, std::string(bytes, static_cast<char>('a' + i % 26))));
+  for (auto& [index, result] : joblet::Parallel(options).imap(tasks)) {
+    if (result != std::get<0>(tasks[index].arguments())) {
+      state.SkipWithError("the echo differs from the argument");
+      return;
+    }
+  }
+  for (auto _ : state) {
+    for (auto& [index, result] : joblet::Parallel(options).imap(tasks))
+      benchmark::DoNotOptimize(result.data());
+    benchmark::ClobberMemory();
+  }
+  count_tasks(state, state.range(0));
+}
+
 // --- CPU-bound tasks ---------------------------------------------------------------------
 //
 // Cases whose ratio matters are timed in turn inside one benchmark, in an order rotated from
@@ -293,6 +318,8 @@ void register_benchmarks() {
   add("blob/processes2_auto", blobs, {kBlobTasks, kMiB}, blob_joblet, processes(2));
   add("blob/processes2_batch1", blobs, {kBlobTasks, kMiB}, blob_joblet, processes(2, 1));
   add("blob/processes1_batch1", blobs, {kBlobTasks, kMiB}, blob_joblet, processes(1, 1));
+  add("blob/processes1_batch1_streamed", blobs, {kBlobTasks, kMiB}, blob_joblet_streamed,
+      processes(1, 1));
 
   add("spin/speedup", {"tasks", "ms"}, {kSpinTasks, 5}, spin_speedup);
 }
