@@ -55,8 +55,6 @@ BLOB_CASES = [
     ("raw socketpair, 1 MiB round trip (the limit)", "raw/socketpair_round_trip/bytes:1048576"),
     ("raw socketpair, 1 MiB round trip, each reply kept in new memory",
      "raw/socketpair_round_trip_kept/tasks:64/bytes:1048576"),
-    ("joblet processes n_jobs=1, batch_size=1, each result dropped as it comes (imap)",
-     "blob/processes1_batch1_streamed/tasks:64/bytes:1048576"),
     ("joblet processes n_jobs=1, batch_size=1", "blob/processes1_batch1/tasks:64/bytes:1048576"),
     ("joblet processes n_jobs=2, batch_size=1", "blob/processes2_batch1/tasks:64/bytes:1048576"),
     ("joblet processes n_jobs=2, auto batch", "blob/processes2_auto/tasks:64/bytes:1048576"),
@@ -66,6 +64,12 @@ JOBLIB_BLOB_CASES = [
     ('joblib loky n_jobs=2, batch_size=1', "blob_loky_batch1"),
     ('joblib multiprocessing n_jobs=2, auto batch', "blob_multiprocessing_auto"),
     ('joblib multiprocessing n_jobs=2, batch_size=1', "blob_multiprocessing_batch1"),
+]
+# 1 MiB round trips timed in turn within each repetition, us per round trip or task.
+BLOB_IN_TURN = "blob/in_turn/tasks:64/bytes:1048576"
+BLOB_IN_TURN_CASES = [
+    ("raw socketpair, 1 MiB round trip into one reused buffer (the limit)", "raw_us"),
+    ("joblet processes n_jobs=1 batch_size=1, results taken one at a time (imap)", "joblet_us"),
 ]
 SPIN = "spin/speedup/tasks:200/ms:5"
 # (label, counter): the contenders of SPIN, timed in turn within each repetition.
@@ -122,13 +126,15 @@ def first_results(binary, runs, env):
 
 
 def benchmark_key(run_name):
-    """'empty/processes2_auto/tasks:10000/real_time' -> 'empty/processes2_auto/tasks:10000'"""
-    return "/".join(part for part in run_name.split("/") if part != "real_time")
+    """'empty/processes2_auto/tasks:10000/min_time:1.000/real_time'
+    -> 'empty/processes2_auto/tasks:10000'"""
+    return "/".join(part for part in run_name.split("/")
+                    if part != "real_time" and not part.startswith("min_time:"))
 
 
 def collect_benchmarks(report):
     """Per benchmark (family and arguments): {field: [...]}, each list in repetition order;
-    fields are 'per_task' (seconds) and the '<case>_ms' counters."""
+    fields are 'per_task' (seconds) and the '<case>_ms' and '<case>_us' counters."""
     cases = {}
     runs = [b for b in report["benchmarks"] if b.get("run_type") == "iteration"]
     for bench in sorted(runs, key=lambda b: b.get("repetition_index", 0)):
@@ -136,7 +142,7 @@ def collect_benchmarks(report):
             sys.exit(f"{bench['name']}: {bench.get('error_message', 'error')}")
         case = cases.setdefault(benchmark_key(bench["run_name"]), {})
         for field, value in bench.items():
-            if field == "per_task" or field.endswith("_ms"):
+            if field == "per_task" or field.endswith(("_ms", "_us")):
                 case.setdefault(field, []).append(value)
     return cases
 
@@ -180,6 +186,9 @@ def main():
 
     def spin(counter):
         return cases[SPIN][counter]
+
+    def in_turn(counter):
+        return cases[BLOB_IN_TURN][counter]
 
     out = []
     out.append("# joblet processes backend: overhead, 1 MiB round trip, first result, speed-up")
@@ -244,6 +253,15 @@ def main():
         out.append(f"| {label} | {joblib_report['tasks'][name]} | "
                    + " | ".join(summary(values)) + f" | {len(values)} |")
     out.append("")
+    out.append("The target's two sides, timed in turn within each iteration (64 round trips "
+               "or tasks each): us per round trip or task")
+    out.append("")
+    out.append("| case | min | median | max | repetitions |")
+    out.append("|---|---:|---:|---:|---:|")
+    for label, counter in BLOB_IN_TURN_CASES:
+        values = in_turn(counter)
+        out.append(f"| {label} | " + " | ".join(summary(values)) + f" | {len(values)} |")
+    out.append("")
 
     out.append("## First result of a fresh program: ms")
     out.append("")
@@ -297,10 +315,9 @@ def main():
         (f"joblib loky auto / joblet processes auto, per empty task ({AUTO_TASKS:,} tasks)",
          "higher is better", pairwise(joblib["empty_loky_auto"], auto), ">= 10 (aim 20)",
          lambda r: r >= 10),
-        ("1 MiB round trip: joblet processes n_jobs=1 batch_size=1, each result dropped as it "
-         "comes / raw socketpair into one reused buffer", "lower is better",
-         pairwise(per_task("blob/processes1_batch1_streamed/tasks:64/bytes:1048576"), raw_mib),
-         "<= 2", lambda r: r <= 2),
+        ("1 MiB round trip, timed in turn: joblet processes n_jobs=1 batch_size=1, results "
+         "taken one at a time / raw socketpair into one reused buffer", "lower is better",
+         pairwise(in_turn("joblet_us"), in_turn("raw_us")), "<= 2", lambda r: r <= 2),
         ("speed-up, 200 x 5 ms: n_jobs=1 time / processes n_jobs=2 time", "higher is better",
          pairwise(jobs1, spin("processes2_ms")), ">= 1.9", lambda r: r >= 1.9),
     ]
@@ -315,11 +332,11 @@ def main():
          pairwise(joblib["empty_loky_batch1"], batch1)),
         ("joblet processes batch_size=1 per empty task / raw 64-byte round trip",
          pairwise(batch1, per_task("raw/socketpair_round_trip/bytes:64"))),
-        ("1 MiB: joblet processes n_jobs=1 batch_size=1, all 64 results kept / raw socketpair "
+        ("1 MiB: joblet processes n_jobs=1 batch_size=1, all 64 results kept / raw round trip "
          "into one reused buffer",
          pairwise(per_task("blob/processes1_batch1/tasks:64/bytes:1048576"), raw_mib)),
-        ("1 MiB: joblet processes n_jobs=1 batch_size=1 / raw round trip with each reply kept "
-         "in new memory (as results are)",
+        ("1 MiB: joblet processes n_jobs=1 batch_size=1, all 64 results kept / raw round trip "
+         "with each reply kept in new memory (as results are)",
          pairwise(per_task("blob/processes1_batch1/tasks:64/bytes:1048576"),
                   per_task("raw/socketpair_round_trip_kept/tasks:64/bytes:1048576"))),
         ("1 MiB: joblet processes n_jobs=2 batch_size=1 per task / raw socketpair round trip",

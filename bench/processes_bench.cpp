@@ -248,28 +248,43 @@ void blob_joblet(benchmark::State& state, const joblet::Options& options) {
   count_tasks(state, state.range(0));
 }
 
-// Args: tasks, bytes per argument. As blob_joblet, but results are taken as they come
-// (Parallel::imap) and each is dropped before the next: one 1 MiB message at a time each way,
-// as the raw round trip into one reused buffer has, rather than 64 MiB of results kept.
-void blob_joblet_streamed(benchmark::State& state, const joblet::Options& options) {
+// Args: tasks, bytes per argument. The 1 MiB round trip's target ratio, its two sides timed
+// in turn within each iteration (run_in_turn): `tasks` raw round trips into one reused
+// buffer, and a joblet call on one worker (batch_size=1) whose `tasks` results are taken one
+// at a time (imap), each dropped before the next, so that both sides hold one message at a
+// time. Each counter is microseconds per round trip or task.
+void blob_in_turn(benchmark::State& state) {
   const auto n = static_cast<std::size_t>(state.range(0));
   const auto bytes = static_cast<std::size_t>(state.range(1));
+  const EchoChild child(bytes);
+  const std::vector<std::byte> message(bytes, std::byte{0x5a});
+  std::vector<std::byte> reply(bytes);
   std::vector<decltype(joblet::delayed(echo, std::string{}))> tasks;
   tasks.reserve(n);
   for (std::size_t i = 0; i < n; ++i)
     tasks.push_back(joblet::delayed(echo, std::string(bytes, static_cast<char>('a' + i % 26))));
-  for (auto& [index, result] : joblet::Parallel(options).imap(tasks)) {
+  const joblet::Options one_worker = processes(1, 1);
+  for (auto& [index, result] : joblet::Parallel(one_worker).imap(tasks)) {
     if (result != std::get<0>(tasks[index].arguments())) {
       state.SkipWithError("the echo differs from the argument");
       return;
     }
   }
-  for (auto _ : state) {
-    for (auto& [index, result] : joblet::Parallel(options).imap(tasks))
-      benchmark::DoNotOptimize(result.data());
-    benchmark::ClobberMemory();
-  }
-  count_tasks(state, state.range(0));
+  const int calls = static_cast<int>(n);
+  run_in_turn(state,
+              {{"raw",
+                [&] {
+                  for (std::size_t i = 0; i < n; ++i)
+                    child.round_trip(message, reply);
+                },
+                calls},
+               {"joblet",
+                [&] {
+                  for (auto& [index, result] : joblet::Parallel(one_worker).imap(tasks))
+                    benchmark::DoNotOptimize(result.data());
+                },
+                calls}},
+              side_by_side::kMicroseconds);
 }
 
 // --- CPU-bound tasks ---------------------------------------------------------------------
@@ -318,8 +333,8 @@ void register_benchmarks() {
   add("blob/processes2_auto", blobs, {kBlobTasks, kMiB}, blob_joblet, processes(2));
   add("blob/processes2_batch1", blobs, {kBlobTasks, kMiB}, blob_joblet, processes(2, 1));
   add("blob/processes1_batch1", blobs, {kBlobTasks, kMiB}, blob_joblet, processes(1, 1));
-  add("blob/processes1_batch1_streamed", blobs, {kBlobTasks, kMiB}, blob_joblet_streamed,
-      processes(1, 1));
+  // Enough iterations per repetition for the alternation to even out the machine's drift.
+  add("blob/in_turn", blobs, {kBlobTasks, kMiB}, blob_in_turn)->MinTime(1.0);
 
   add("spin/speedup", {"tasks", "ms"}, {kSpinTasks, 5}, spin_speedup);
 }

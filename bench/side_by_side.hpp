@@ -51,12 +51,13 @@ inline std::uint64_t calibrate_spin_steps_per_ms() {
       1, static_cast<std::uint64_t>(static_cast<double>(kSteps) / (best_seconds * 1e3)));
 }
 
-/// Registers a benchmark with named arguments, timed in wall-clock milliseconds. Registration
-/// order is run order.
+/// Registers a benchmark with named arguments, timed in wall-clock milliseconds, and returns
+/// it for further settings. Registration order is run order.
 template <class... Setup>
-void add(const std::string& name, const std::vector<std::string>& arg_names,
-         const std::vector<std::int64_t>& args, Setup&&... setup) {
-  benchmark::RegisterBenchmark(name.c_str(), std::forward<Setup>(setup)...)
+benchmark::internal::Benchmark* add(const std::string& name,
+                                    const std::vector<std::string>& arg_names,
+                                    const std::vector<std::int64_t>& args, Setup&&... setup) {
+  return benchmark::RegisterBenchmark(name.c_str(), std::forward<Setup>(setup)...)
       ->ArgNames(arg_names)
       ->Args(args)
       ->UseRealTime()
