@@ -190,6 +190,14 @@ def main():
     def in_turn(counter):
         return cases[BLOB_IN_TURN][counter]
 
+    def summary_table(rows, values_of):
+        """A table of min / median / max per (label, counter) row."""
+        lines = ["| case | min | median | max | repetitions |", "|---|---:|---:|---:|---:|"]
+        for label, counter in rows:
+            values = values_of(counter)
+            lines.append(f"| {label} | " + " | ".join(summary(values)) + f" | {len(values)} |")
+        return lines
+
     out = []
     out.append("# joblet processes backend: overhead, 1 MiB round trip, first result, speed-up")
     out.append("")
@@ -256,11 +264,7 @@ def main():
     out.append("The target's two sides, timed in turn within each iteration (64 round trips "
                "or tasks each): us per round trip or task")
     out.append("")
-    out.append("| case | min | median | max | repetitions |")
-    out.append("|---|---:|---:|---:|---:|")
-    for label, counter in BLOB_IN_TURN_CASES:
-        values = in_turn(counter)
-        out.append(f"| {label} | " + " | ".join(summary(values)) + f" | {len(values)} |")
+    out.extend(summary_table(BLOB_IN_TURN_CASES, in_turn))
     out.append("")
 
     out.append("## First result of a fresh program: ms")
@@ -296,11 +300,7 @@ def main():
     out.append(f"## CPU-bound tasks, {joblib_report['spin']['tasks']} x "
                f"{fmt(joblib_report['spin']['ms'])} ms (calibrated spin loop): ms per run")
     out.append("")
-    out.append("| case | min | median | max | repetitions |")
-    out.append("|---|---:|---:|---:|---:|")
-    for label, counter in SPIN_CASES:
-        values = spin(counter)
-        out.append(f"| {label} | " + " | ".join(summary(values)) + f" | {len(values)} |")
+    out.extend(summary_table(SPIN_CASES, spin))
     for label, name in JOBLIB_SPIN_CASES:
         values = joblib_spin[name]
         out.append(f"| {label} | " + " | ".join(summary(values)) + f" | {len(values)} |")

@@ -13,33 +13,22 @@
 #include "joblet/joblet.hpp"
 #include "processes/process_pool.hpp"
 #include "processes/shared_region.hpp"
+#include "support/pseudo_random.hpp"
 
 namespace {
 
 using joblet::detail::kMaxRegionBytes;
 using joblet::detail::transport_counters;
+using joblet::testing::pseudo_random_bytes;
 
 constexpr std::size_t kMiB = std::size_t{1} << 20U;
-
-/// Bytes no two tasks share, so that a result read from the wrong place shows.
-std::string pattern(std::size_t size, std::uint64_t seed) {
-  std::string bytes(size, '\0');
-  std::uint64_t x = seed * 0x9e3779b97f4a7c15ULL + 1;
-  for (char& c : bytes) {
-    x ^= x << 13U;
-    x ^= x >> 7U;
-    x ^= x << 17U;
-    c = static_cast<char>(x);
-  }
-  return bytes;
-}
 
 std::string echo(const std::string& bytes) {
   return bytes;
 }
 
 std::string mebibyte_from(int seed) {
-  return pattern(kMiB, static_cast<std::uint64_t>(seed));
+  return pseudo_random_bytes(kMiB, static_cast<std::uint64_t>(seed));
 }
 
 /// Echoes, except an argument that starts with '!', on which the worker aborts.
@@ -60,7 +49,8 @@ TEST(LargeFrames, ArgumentsAndResultsOfAMebibyteTravelThroughSharedMemory) {
   constexpr int kTasks = 8;
   std::vector<decltype(joblet::delayed(echo, std::string{}))> tasks;
   for (int i = 0; i < kTasks; ++i)
-    tasks.push_back(joblet::delayed(echo, pattern(kMiB, static_cast<std::uint64_t>(i))));
+    tasks.push_back(
+        joblet::delayed(echo, pseudo_random_bytes(kMiB, static_cast<std::uint64_t>(i))));
   const std::uint64_t before = bytes_through_regions();
 
   const auto results = joblet::Parallel(processes(2))(tasks);
@@ -84,7 +74,7 @@ TEST(LargeFrames, LargeResultsOfSmallTasksTravelThroughSharedMemoryFromTheNextBa
 }
 
 TEST(LargeFrames, FramesLargerThanTheLargestRegionStillArriveThroughTheSocket) {
-  const std::string large = pattern(kMaxRegionBytes + kMiB, 7);
+  const std::string large = pseudo_random_bytes(kMaxRegionBytes + kMiB, 7);
   const std::uint64_t before = bytes_through_regions();
 
   const auto results = joblet::Parallel(processes(1))(std::vector{joblet::delayed(echo, large)});
@@ -99,7 +89,7 @@ TEST(LargeFrames, AWorkerThatDiesWithLargeFramesCostsOnlyItsOwnTask) {
   constexpr int kAborts = 2;
   std::vector<decltype(joblet::delayed(echo_or_abort, std::string{}))> tasks;
   for (int i = 0; i < kTasks; ++i) {
-    std::string argument = pattern(kMiB / 2, static_cast<std::uint64_t>(i));
+    std::string argument = pseudo_random_bytes(kMiB / 2, static_cast<std::uint64_t>(i));
     argument.front() = i == kAborts ? '!' : '.';
     tasks.push_back(joblet::delayed(echo_or_abort, std::move(argument)));
   }

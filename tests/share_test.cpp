@@ -14,6 +14,7 @@
 #include "joblet/joblet.hpp"
 #include "processes/process_pool.hpp"
 #include "support/backends.hpp"
+#include "support/pseudo_random.hpp"
 
 namespace {
 
@@ -138,15 +139,7 @@ std::uint64_t window_checksum(const joblet::Shared<Blob>& blob, std::size_t inde
 }
 
 Blob make_blob() {
-  Blob blob(kBlobSize, '\0');
-  std::uint64_t x = 0x9e3779b97f4a7c15ULL;
-  for (char& c : blob) {
-    x ^= x << 13U;
-    x ^= x >> 7U;
-    x ^= x << 17U;
-    c = static_cast<char>(x);
-  }
-  return blob;
+  return joblet::testing::pseudo_random_bytes(kBlobSize, 1);
 }
 
 TEST(ShareOnProcesses, LargeValueIsSentOncePerWorkerNotOncePerTask) {
