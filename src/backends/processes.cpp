@@ -19,6 +19,7 @@
 #include <mutex>
 #include <optional>
 #include <set>
+#include <system_error>
 #include <vector>
 
 #include "../processes/frames.hpp"
@@ -299,8 +300,17 @@ class ProcessesExecutor final : public Executor {
     const std::size_t current =
         worker.process.regions ? worker.process.regions->to_worker.bytes().size() : 0;
     if (std::max(request, worker.large_reply) > current) {
-      auto regions = std::make_shared<const SharedRegions>(
-          region_size_for(std::max(request, worker.large_reply), current));
+      std::shared_ptr<const SharedRegions> regions;
+      try {
+        regions = std::make_shared<const SharedRegions>(
+            region_size_for(std::max(request, worker.large_reply), current));
+      } catch (const std::system_error&) {
+        // No memory file to be had (out of descriptors, say): the socket carries it all, as
+        // it carries frames too large for a region. dispatch() may run in a read handler,
+        // where an exception would be taken for the worker's fault.
+        worker.large_reply = 0;
+        return false;
+      }
       // A worker that is gone is found out by the read side, as for any write.
       if (!send_regions(worker.socket.native_handle(), *regions)) return false;
       worker.process.regions = std::move(regions);
