@@ -1,15 +1,15 @@
 #include "worker_loop.hpp"
 
 #include <malloc.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include <array>
 #include <cerrno>
 #include <cstring>
-#include <deque>
 #include <optional>
+#include <vector>
 
+#include "../src/processes/fd_passing.hpp"
 #include "../src/processes/shared_region.hpp"
 #include "worker_session.hpp"
 
@@ -44,8 +44,8 @@ class ParentLink {
   /// Reads what the parent sent next and acts on each whole frame in it.
   void receive() {
     const auto space = frames_.space(kReadBytes);
-    const ssize_t got = read_some(space);
-    if (got < 0 && errno == EINTR) return;
+    // recvmsg rather than read: a regions frame brings its memory files along.
+    const ssize_t got = receive_with_fds(socket_, space, fds_);
     if (got <= 0) _exit(0);  // the parent closed the socket or exited
     frames_.commit(static_cast<std::size_t>(got));
     try {
@@ -60,28 +60,6 @@ class ParentLink {
   }
 
  private:
-  /// read(2), keeping the memory files that come with a regions frame.
-  ssize_t read_some(std::span<std::byte> space) {
-    iovec piece{space.data(), space.size()};
-    alignas(cmsghdr) std::array<char, CMSG_SPACE(2 * sizeof(int))> control{};
-    msghdr message{};
-    message.msg_iov = &piece;
-    message.msg_iovlen = 1;
-    message.msg_control = control.data();
-    message.msg_controllen = control.size();
-    const ssize_t got = recvmsg(socket_, &message, MSG_CMSG_CLOEXEC);
-    if (got <= 0) return got;
-    for (cmsghdr* c = CMSG_FIRSTHDR(&message); c != nullptr; c = CMSG_NXTHDR(&message, c)) {
-      if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS) continue;
-      for (std::size_t at = 0; at + sizeof(int) <= c->cmsg_len - CMSG_LEN(0); at += sizeof(int)) {
-        int fd = -1;
-        std::memcpy(&fd, CMSG_DATA(c) + at, sizeof(fd));
-        fds_.push_back(fd);
-      }
-    }
-    return got;
-  }
-
   void handle(const Frame& frame) {
     if (frame.type == FrameType::regions) {
       adopt_regions(announced_region_size(frame.payload));
@@ -97,10 +75,9 @@ class ParentLink {
     to_worker_.reset();
     from_worker_.reset();
     if (fds_.size() < 2) throw MalformedFrame("joblet: a regions frame without its memory files");
-    const int to_worker = fds_.front();
-    fds_.pop_front();
-    const int from_worker = fds_.front();
-    fds_.pop_front();
+    const int to_worker = fds_[0];
+    const int from_worker = fds_[1];
+    fds_.erase(fds_.begin(), fds_.begin() + 2);
     try {
       to_worker_.emplace(to_worker, size);
     } catch (...) {
@@ -123,7 +100,7 @@ class ParentLink {
   int socket_;
   WorkerSession session_;
   FrameReader frames_{kFromParent};
-  std::deque<int> fds_;  // received, not yet taken by a regions frame
+  std::vector<int> fds_;  // received, not yet taken by a regions frame
   std::optional<SharedRegion> to_worker_;
   std::optional<SharedRegion> from_worker_;
 };

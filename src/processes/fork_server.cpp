@@ -12,10 +12,13 @@
 #include <csignal>
 #include <cstring>
 #include <map>
+#include <span>
 #include <string>
 #include <system_error>
+#include <vector>
 
 #include "../../workers/worker_loop.hpp"
+#include "fd_passing.hpp"
 #include "joblet/detail/function_id.hpp"
 
 namespace joblet::detail {
@@ -39,53 +42,22 @@ struct Child {
   int socket;  // the server's copy of the worker's end: closed once the exit status is written
 };
 
-/// A spawn request on the wire: the slot number, with the worker's end of its socket passed
-/// alongside it (SCM_RIGHTS).
-struct RequestMessage {
-  explicit RequestMessage(std::uint32_t& slot) : data{&slot, sizeof(slot)} {
-    header.msg_iov = &data;
-    header.msg_iovlen = 1;
-    header.msg_control = control.data();
-    header.msg_controllen = control.size();
-  }
-  RequestMessage(const RequestMessage&) = delete;  // points into itself
-  RequestMessage& operator=(const RequestMessage&) = delete;
-  RequestMessage(RequestMessage&&) = delete;
-  RequestMessage& operator=(RequestMessage&&) = delete;
-  ~RequestMessage() = default;
-
-  std::array<char, CMSG_SPACE(sizeof(int))> control{};
-  iovec data;
-  msghdr header{};
-};
-
 /// Receives one spawn request: the slot number, and the worker's end of its socket.
 bool receive_request(int socket, std::uint32_t& slot, int& worker_socket) {
-  RequestMessage message(slot);
-  ssize_t got = 0;
-  do {
-    got = recvmsg(socket, &message.header, MSG_CMSG_CLOEXEC);
-  } while (got < 0 && errno == EINTR);
-  if (got != static_cast<ssize_t>(sizeof(slot))) return false;
-  const cmsghdr* passed = CMSG_FIRSTHDR(&message.header);
-  if (passed == nullptr || passed->cmsg_type != SCM_RIGHTS) return false;
-  std::memcpy(&worker_socket, CMSG_DATA(passed), sizeof(int));
+  std::vector<int> fds;
+  const ssize_t got = receive_with_fds(socket, std::as_writable_bytes(std::span(&slot, 1)), fds);
+  if (got != static_cast<ssize_t>(sizeof(slot)) || fds.size() != 1) {
+    for (const int fd : fds)
+      close(fd);
+    return false;
+  }
+  worker_socket = fds.front();
   return true;
 }
 
 /// Sends one spawn request: the slot number, and the worker's end of its socket.
 bool send_request(int socket, std::uint32_t slot, int worker_socket) {
-  RequestMessage message(slot);
-  cmsghdr* passed = CMSG_FIRSTHDR(&message.header);
-  passed->cmsg_level = SOL_SOCKET;
-  passed->cmsg_type = SCM_RIGHTS;
-  passed->cmsg_len = CMSG_LEN(sizeof(int));
-  std::memcpy(CMSG_DATA(passed), &worker_socket, sizeof(int));
-  ssize_t sent = 0;
-  do {
-    sent = sendmsg(socket, &message.header, MSG_NOSIGNAL);
-  } while (sent < 0 && errno == EINTR);
-  return sent == static_cast<ssize_t>(sizeof(slot));
+  return send_with_fds(socket, std::as_bytes(std::span(&slot, 1)), std::span(&worker_socket, 1));
 }
 
 /// The server's loop: poll() on the parent's socket and a signalfd for SIGCHLD. (No Asio here:

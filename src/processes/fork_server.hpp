@@ -10,10 +10,11 @@
 #include <mutex>
 #include <vector>
 
-#include "shared_region.hpp"
 #include "worker_slots.hpp"
 
 namespace joblet::detail {
+
+struct SharedRegions;  // shared_region.hpp
 
 /// A worker process: its pid, the parent's end of its socket, its slot, and the regions it
 /// was sent for large frames.

@@ -1,8 +1,6 @@
 #include "shared_region.hpp"
 
-#include <poll.h>
 #include <sys/mman.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -14,6 +12,8 @@
 #include <cstring>
 #include <string>
 #include <system_error>
+
+#include "fd_passing.hpp"
 
 namespace joblet::detail {
 namespace {
@@ -33,27 +33,6 @@ std::uint64_t number_in(std::span<const std::byte> payload, const char* frame) {
   InputArchive in(payload);
   in(value);
   return value;
-}
-
-/// The whole of `bytes` to a socket that may be non-blocking (Asio makes it so); the first
-/// byte carries `control`, if any.
-bool send_all(int socket, std::span<const std::byte> bytes, msghdr control) {
-  while (!bytes.empty()) {
-    iovec piece{const_cast<std::byte*>(bytes.data()), bytes.size()};  // NOLINT: sendmsg's type
-    control.msg_iov = &piece;
-    control.msg_iovlen = 1;
-    const ssize_t sent = sendmsg(socket, &control, MSG_NOSIGNAL);
-    if (sent < 0 && errno == EINTR) continue;
-    if (sent < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-      pollfd writable{socket, POLLOUT, 0};
-      if (poll(&writable, 1, -1) < 0 && errno != EINTR) return false;
-      continue;
-    }
-    if (sent <= 0) return false;
-    bytes = bytes.subspan(static_cast<std::size_t>(sent));
-    control = msghdr{};  // the memory files went with the first bytes
-  }
-  return true;
 }
 
 }  // namespace
@@ -100,16 +79,7 @@ bool send_regions(int socket, const SharedRegions& regions) {
   finish_frame(frame, header);
 
   const std::array fds{regions.to_worker.fd(), regions.from_worker.fd()};
-  alignas(cmsghdr) std::array<char, CMSG_SPACE(sizeof(fds))> space{};
-  msghdr message{};
-  message.msg_control = space.data();
-  message.msg_controllen = space.size();
-  cmsghdr* control = CMSG_FIRSTHDR(&message);
-  control->cmsg_level = SOL_SOCKET;
-  control->cmsg_type = SCM_RIGHTS;
-  control->cmsg_len = CMSG_LEN(sizeof(fds));
-  std::memcpy(CMSG_DATA(control), fds.data(), sizeof(fds));
-  return send_all(socket, frame, message);
+  return send_with_fds(socket, frame, fds);
 }
 
 std::size_t announced_region_size(std::span<const std::byte> payload) {
