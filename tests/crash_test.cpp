@@ -25,6 +25,7 @@
 #include "joblet/joblet.hpp"
 #include "processes/fork_server.hpp"
 #include "support/thrown.hpp"
+#include "support/worker_pids.hpp"
 
 namespace {
 
@@ -33,6 +34,7 @@ using Clock = std::chrono::steady_clock;
 using joblet::testing::children_of;
 using joblet::testing::is_alive;
 using joblet::testing::proc_stat;
+using joblet::testing::worker_pids;
 
 #if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
 constexpr bool kSanitized = true;
@@ -225,14 +227,6 @@ pid_t own_pid(int /*task*/) {
 
 std::set<pid_t> fork_server_children() {
   return children_of(joblet::detail::ForkServer::instance().pid());
-}
-
-/// The worker pids that the tasks of a call with `n_jobs` workers ran in.
-std::set<pid_t> worker_pids(int n_jobs) {
-  const auto pids =
-      joblet::Parallel({.n_jobs = n_jobs, .backend = joblet::Backend::processes, .batch_size = 1})
-          .map(own_pid, std::views::iota(0, 8 * n_jobs));
-  return {pids.begin(), pids.end()};
 }
 
 constexpr auto kTimeout = 200ms;

@@ -21,19 +21,16 @@
 #include "joblet/joblet.hpp"
 #include "processes/fork_server.hpp"
 #include "support/thrown.hpp"
+#include "support/worker_pids.hpp"
 
 namespace {
 
 using joblet::testing::children_of;
 using joblet::testing::is_alive;
 
-// Batches of one task, so that every worker gets tasks from the start of a call.
+// Batches of one task: each task goes to whichever worker is free, one at a time.
 joblet::Options two_workers() {
   return {.n_jobs = 2, .backend = joblet::Backend::processes, .batch_size = 1};
-}
-
-pid_t own_pid(int /*task*/) {
-  return getpid();
 }
 
 pid_t killed_at_zero(int task) {
@@ -68,10 +65,9 @@ int doubled(int task) {
   return task * 2;
 }
 
-/// The worker pids that the tasks of a call ran in.
+/// The pids of the two workers of a call.
 std::set<pid_t> worker_pids() {
-  const auto pids = joblet::Parallel(two_workers()).map(own_pid, std::views::iota(0, 16));
-  return {pids.begin(), pids.end()};
+  return joblet::testing::worker_pids(2);
 }
 
 std::set<pid_t> fork_server_children() {
@@ -111,6 +107,19 @@ TEST(WorkerPool, WorkersAreReusedAcrossCalls) {
   const auto children = fork_server_children();
   for (const pid_t pid : first)
     EXPECT_TRUE(children.contains(pid)) << pid << " is not a worker forked by the fork server";
+}
+
+TEST(WorkerPool, NewWorkersStartOnlyForBatchesThatWait) {
+  const auto idle = worker_pids();
+  const auto before = fork_server_children();
+  // Eight workers asked for, one task to run: the idle workers take it, nothing waits.
+  const auto ran = joblet::Parallel({.n_jobs = 8, .backend = joblet::Backend::processes})
+                       .map(doubled, std::views::iota(0, 1));
+  EXPECT_EQ(ran, std::vector{0});
+  std::vector<pid_t> started;
+  std::ranges::set_difference(fork_server_children(), before, std::back_inserter(started));
+  EXPECT_TRUE(started.empty()) << started.size() << " workers started for nothing";
+  EXPECT_EQ(worker_pids(), idle);
 }
 
 TEST(WorkerPool, AWorkerThatDiedIsReplacedByANewProcess) {

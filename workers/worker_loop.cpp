@@ -115,6 +115,12 @@ void run_worker(int socket, WorkerSlot& slot) {
   mallopt(M_MMAP_THRESHOLD, kKeptBlockBytes);  // NOLINT(concurrency-mt-unsafe): one thread
   mallopt(M_TRIM_THRESHOLD, kKeptBlockBytes);  // NOLINT(concurrency-mt-unsafe)
   ParentLink parent(socket, slot);
+  // The parent sends a new worker batches only once it runs, unless it has no other worker:
+  // until then, a running worker that finishes its batch may be the sooner one to take them.
+  slot.ready.store(true, std::memory_order_release);
+  Bytes ready;
+  finish_frame(ready, begin_frame(ready, FrameType::worker_ready));
+  write_all(socket, ready);
   for (;;)
     parent.receive();
 }

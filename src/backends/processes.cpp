@@ -27,6 +27,7 @@
 #include "../processes/shared_region.hpp"
 #include "../transport/batch_messages.hpp"
 #include "backends.hpp"
+#include "joblet/cpu_count.hpp"
 #include "joblet/errors.hpp"
 #include "joblet/share.hpp"
 
@@ -37,13 +38,26 @@ namespace asio = boost::asio;
 using Socket = asio::local::stream_protocol::socket;
 
 constexpr std::array kFromWorker{FrameType::batch_done, FrameType::worker_error,
-                                 FrameType::in_region};
+                                 FrameType::worker_ready, FrameType::in_region};
 constexpr std::array kInRegion{FrameType::batch_done, FrameType::worker_error};
 constexpr std::size_t kReadChunk = std::size_t{64} * 1024;
 /// Buffers of requests that went through a region, for the next requests on this thread.
 /// Each is at most kMaxRegionBytes.
 constexpr std::size_t kSpareRequests = 2;
 thread_local std::vector<Bytes> spare_requests;
+
+/// How long batches wait on a run's busy workers before a new worker starts for them: about
+/// what a start costs. Tiny tasks are done by then without one (on two CPUs the second
+/// worker's start slowed the first worker's two tiny tasks by 0.6 ms, bench/first_result);
+/// long ones start a millisecond later.
+constexpr auto kWaitBeforeStart = std::chrono::milliseconds(1);
+
+/// How many new workers a run starts at once. A start (the fork server's fork, then the new
+/// process's first page faults) needs a CPU of its own, as the parent and the fork server do:
+/// with fewer, a second start only slows the first.
+std::size_t concurrent_starts() {
+  return static_cast<std::size_t>(std::max(1, cpu_count() - 2));
+}
 
 /// The dispositions of SIGINT and SIGTERM before any run started, put back when the last run
 /// ends, however it ends (Asio's own signal_set would leave the default action behind). Runs
@@ -101,7 +115,10 @@ struct Worker {
   enum class Ending { none, timed_out, stopped };
 
   Worker(asio::io_context& io, const WorkerProcess& leased)
-      : process(leased), socket(io, asio::local::stream_protocol(), leased.socket), timer(io) {}
+      : process(leased),
+        socket(io, asio::local::stream_protocol(), leased.socket),
+        timer(io),
+        ready(ForkServer::instance().slot(leased.slot).ready.load(std::memory_order_acquire)) {}
 
   WorkerProcess process;
   Socket socket;
@@ -113,6 +130,7 @@ struct Worker {
   // sends the worker regions that fit it.
   std::size_t large_reply = 0;
   Ending ending = Ending::none;
+  bool ready;  // it runs: its worker_ready frame came, in this run or an earlier one
   bool dead = false;
   // Under a timeout: the start time of its last task when its timer last found it between
   // tasks; a whole timeout later with no task started since, the worker is stuck.
@@ -126,7 +144,7 @@ class ProcessesExecutor final : public Executor {
     signals_.async_wait([this](const boost::system::error_code& error, int signal) {
       if (!error) interrupt(signal);
     });
-    for (const auto& process : ProcessPool::instance().lease(settings.workers))
+    for (const auto& process : ProcessPool::instance().lease_idle(settings.workers))
       add_worker(process);
   }
 
@@ -173,6 +191,7 @@ class ProcessesExecutor final : public Executor {
       dispatch(*idle, std::move(job));
     } else {
       pending_.push_back(std::move(job));
+      start_later();
     }
   }
 
@@ -244,15 +263,66 @@ class ProcessesExecutor final : public Executor {
                                                   [](const auto& w) { return w->job != nullptr; }));
   }
 
+  /// The worker to send a batch to now, or null if the batch must wait. A worker still
+  /// starting takes one only while no running worker is busy: one that is may well be free
+  /// sooner. A run with no live worker starts one at once; otherwise batches that wait start
+  /// new workers kWaitBeforeStart later (start_later).
   Worker* idle_worker() {
+    bool running_busy = false;
+    Worker* starting_idle = nullptr;
     for (auto& worker : workers_) {
-      if (!worker->dead && !worker->job) return worker.get();
+      if (worker->dead) continue;
+      if (worker->ready && !worker->job) return worker.get();
+      if (worker->ready) running_busy = true;
+      if (!worker->ready && !worker->job && starting_idle == nullptr) starting_idle = worker.get();
     }
-    if (live_workers() < settings_.workers) {
-      add_worker(ProcessPool::instance().lease(1).front());  // replaces a worker that died
-      return workers_.back().get();
+    if (!running_busy && starting_idle != nullptr) return starting_idle;
+    return live_workers() == 0 ? start_worker() : nullptr;
+  }
+
+  /// A new worker for the run (or an idle one that another run gave back); null if none can
+  /// be had while the run has others.
+  Worker* start_worker() {
+    try {
+      add_worker(ProcessPool::instance().lease());
+    } catch (const std::exception&) {
+      // Out of descriptors, say: the run goes on with the workers it has. This may run in a
+      // read handler, where an exception would be taken for that worker's fault.
+      if (live_workers() == 0) throw;
+      return nullptr;
     }
-    return nullptr;
+    return workers_.back().get();
+  }
+
+  /// Has new workers started for the batches that wait, if they still wait kWaitBeforeStart
+  /// from now (`afresh`) or from when the timer was armed.
+  void start_later(bool afresh = false) {
+    if (stopped_ || pending_.empty() || (start_timer_armed_ && !afresh)) return;
+    start_timer_armed_ = true;
+    start_timer_.expires_after(kWaitBeforeStart);
+    start_timer_.async_wait([this](const boost::system::error_code& error) {
+      if (error) return;  // armed again, or the run ended
+      start_timer_armed_ = false;
+      // One new worker for each batch that waits and that no starting worker will take, as
+      // far as the run's count and concurrent_starts() allow; dispatch_pending arms the timer
+      // again for any batch still waiting.
+      while (!stopped_ && pending_.size() > idle_starting_workers() &&
+             live_workers() < settings_.workers && starting_workers() < concurrent_starts()) {
+        if (start_worker() == nullptr) return;
+        dispatch_pending();
+      }
+    });
+  }
+
+  [[nodiscard]] std::size_t starting_workers() const {
+    return static_cast<std::size_t>(std::count_if(
+        workers_.begin(), workers_.end(), [](const auto& w) { return !w->dead && !w->ready; }));
+  }
+
+  [[nodiscard]] std::size_t idle_starting_workers() const {
+    return static_cast<std::size_t>(
+        std::count_if(workers_.begin(), workers_.end(),
+                      [](const auto& w) { return !w->dead && !w->ready && !w->job; }));
   }
 
   /// Writes the run_batch frame for the tasks of the job's batch that have no outcome yet.
@@ -361,6 +431,16 @@ class ProcessesExecutor final : public Executor {
   }
 
   void take(Worker& worker, const Frame& frame) {
+    if (frame.type == FrameType::worker_ready) {
+      if (!frame.payload.empty()) {
+        throw MalformedFrame("joblet: malformed message: a worker_ready frame with a payload");
+      }
+      worker.ready = true;
+      dispatch_pending();
+      // The batches still waiting could have gone to a running worker only from now on.
+      start_later(true);
+      return;
+    }
     if (frame.type == FrameType::in_region) {
       if (!worker.process.regions) {
         throw MalformedFrame("joblet: malformed message: an in_region frame with no region");
@@ -411,11 +491,12 @@ class ProcessesExecutor final : public Executor {
   void dispatch_pending() {
     while (!stopped_ && !pending_.empty()) {
       Worker* idle = idle_worker();
-      if (idle == nullptr) return;
+      if (idle == nullptr) break;
       auto next = std::move(pending_.front());
       pending_.pop_front();
       dispatch(*idle, std::move(next));
     }
+    start_later();
   }
 
   /// Closes a dead worker and decides its batch's fate: the task it was running failed (or,
@@ -527,6 +608,8 @@ class ProcessesExecutor final : public Executor {
   SavedDispositions dispositions_;
   asio::io_context io_;
   asio::signal_set signals_;
+  asio::steady_timer start_timer_{io_};
+  bool start_timer_armed_ = false;
   std::vector<std::unique_ptr<Worker>> workers_;
   std::deque<std::unique_ptr<Job>> pending_;
   std::deque<std::shared_ptr<BatchBase>> completed_;

@@ -174,6 +174,7 @@ WorkerProcess ForkServer::request() {
   }
   const std::uint32_t slot = free_slots_.back();
   slots_.begin_use(slot);
+  slots_[slot].ready.store(false, std::memory_order_relaxed);
   const bool sent = send_request(socket_, slot, ends[1]);
   const int error = errno;
   close(ends[1]);

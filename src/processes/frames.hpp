@@ -28,6 +28,7 @@ enum class FrameType : std::uint8_t {
   // worker to parent
   batch_done = 16,    ///< result records of a batch
   worker_error = 17,  ///< the worker could not run a batch at all
+  worker_ready = 18,  ///< the worker runs and takes batches: its first frame, sent once
 };
 
 /// Bits of the first byte of a run_batch request.

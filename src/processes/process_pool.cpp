@@ -1,7 +1,5 @@
 #include "process_pool.hpp"
 
-#include <system_error>
-
 namespace joblet::detail {
 
 ProcessPool& ProcessPool::instance() {
@@ -9,38 +7,29 @@ ProcessPool& ProcessPool::instance() {
   return *pool;
 }
 
-std::vector<WorkerProcess> ProcessPool::lease(std::size_t count) {
+std::vector<WorkerProcess> ProcessPool::lease_idle(std::size_t most) {
   std::vector<WorkerProcess> workers;
-  {
-    const std::lock_guard lock(mutex_);
-    while (workers.size() < count && !idle_.empty()) {
-      WorkerProcess worker = idle_.back();
-      idle_.pop_back();
-      if (has_exited(worker)) {
-        ForkServer::instance().release(worker);  // killed while idle: never blame a task for it
-      } else {
-        workers.push_back(worker);
-      }
+  const std::lock_guard lock(mutex_);
+  while (workers.size() < most && !idle_.empty()) {
+    WorkerProcess worker = idle_.back();
+    idle_.pop_back();
+    if (has_exited(worker)) {
+      ForkServer::instance().release(worker);  // killed while idle: never blame a task for it
+    } else {
+      workers.push_back(worker);
     }
-  }
-  try {
-    while (workers.size() < count)
-      workers.push_back(ForkServer::instance().request());
-  } catch (...) {
-    for (const WorkerProcess& worker : workers)
-      give_back(worker);  // healthy: the next run can have them
-    throw;
   }
   return workers;
 }
 
-void ProcessPool::give_back(WorkerProcess worker) {
-  try {
-    ForkServer::instance().await_start(worker);  // an idle worker's pid is known
-  } catch (const std::system_error&) {
-    discard(worker);
-    return;
-  }
+WorkerProcess ProcessPool::lease() {
+  if (auto idle = lease_idle(1); !idle.empty()) return idle.front();
+  return ForkServer::instance().request();
+}
+
+void ProcessPool::give_back(const WorkerProcess& worker) {
+  // A worker still starting keeps its pid unread: waiting for the fork server's reply here
+  // would hold up the end of the run by a fork.
   const std::lock_guard lock(mutex_);
   idle_.push_back(worker);
 }

@@ -15,15 +15,17 @@ class ProcessPool {
  public:
   static ProcessPool& instance();
 
-  /// `count` workers for a run: idle ones first, new ones for the rest, whose pids are known
-  /// only after ForkServer::await_start.
-  std::vector<WorkerProcess> lease(std::size_t count);
-  /// A worker that finished its run healthy and idle.
-  void give_back(WorkerProcess worker);
+  /// Up to `most` idle workers for a run.
+  std::vector<WorkerProcess> lease_idle(std::size_t most);
+  /// One worker for a run: an idle one, or else a new one, whose pid is known only after
+  /// ForkServer::await_start.
+  WorkerProcess lease();
+  /// A worker that finished its run healthy and idle; it may still be starting.
+  void give_back(const WorkerProcess& worker);
   /// A worker that died (and was reaped) or must go.
   static void discard(WorkerProcess& worker);
 
-  /// Whether the fork server has reaped this worker (whose pid is known).
+  /// Whether the fork server has reaped this worker; false while its pid is unread.
   [[nodiscard]] static bool has_exited(const WorkerProcess& worker);
   /// The waitpid() status of a worker that has exited.
   [[nodiscard]] static int exit_status(const WorkerProcess& worker);

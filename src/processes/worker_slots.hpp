@@ -19,6 +19,11 @@ struct alignas(64) WorkerSlot {
   /// waitpid() status, written by the fork server once it has reaped `pid`.
   std::atomic<int> exit_status{0};
   std::atomic<bool> exited{false};
+  /// Set by the worker once it runs, before it sends its worker_ready frame; cleared by the
+  /// parent before it asks for a worker in this slot. A run learns from it whether a worker
+  /// it leases from the pool has started, even when its worker_ready frame was read by an
+  /// earlier run.
+  std::atomic<bool> ready{false};
 };
 
 inline constexpr std::size_t kMaxWorkers = 1024;

@@ -140,7 +140,7 @@ void take_results_of_type(unsigned type, std::span<const std::byte> payload, std
 }
 
 constexpr std::array kFromWorker{FrameType::batch_done, FrameType::worker_error,
-                                 FrameType::in_region};
+                                 FrameType::worker_ready, FrameType::in_region};
 constexpr std::array kInRegion{FrameType::batch_done, FrameType::worker_error};
 
 std::uint32_t length_at(std::span<const std::byte> stream, std::size_t offset) {
@@ -160,6 +160,8 @@ void take_frame(unsigned type, bool record, std::size_t tasks, const joblet::det
       finding("a frame in the region reaches beyond it\n");
     }
     take_frame(type, record, tasks, in_region, region);
+  } else if (frame.type == FrameType::worker_ready) {
+    return;  // nothing to decode: the parent only checks that it carries nothing
   } else if (frame.type == FrameType::worker_error) {
     InputArchive in(frame.payload);
     std::string message;
