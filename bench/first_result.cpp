@@ -2,8 +2,12 @@
 // until its results are back. bench/compare_processes.py starts it many times, each a fresh
 // process, since only the first run of a program pays for starting the workers.
 //
-//     first_result 1 [LAUNCHED_NS]    one task on n_jobs = 1 (one worker process)
-//     first_result 2 [LAUNCHED_NS]    two tasks on n_jobs = 2 (two worker processes)
+//     first_result 1 [LAUNCHED_NS]      one task on n_jobs = 1 (one worker process)
+//     first_result 2 [LAUNCHED_NS]      two tasks on n_jobs = 2: tiny tasks, which the first
+//                                       worker runs both before a second one would start
+//     first_result 2-long [LAUNCHED_NS] two tasks of 20 ms of computing on n_jobs = 2, which
+//                                       need both workers: first_ms - 20 is what starting them
+//                                       cost the call
 //
 // LAUNCHED_NS: the launcher's CLOCK_MONOTONIC reading in nanoseconds just before it started
 // this program (Python's time.monotonic_ns()), so that exec, dynamic linking and static
@@ -38,6 +42,17 @@ using Clock = std::chrono::steady_clock;
   return i + 1;
 }
 
+constexpr auto kLongTask = std::chrono::milliseconds(20);
+
+/// add_one after computing for kLongTask.
+[[gnu::noinline]] int add_one_slowly(int i) {
+  const auto until = Clock::now() + kLongTask;
+  volatile unsigned spins = 0;
+  while (Clock::now() < until)
+    spins = spins + 1;
+  return i + 1;
+}
+
 double ms_between(Clock::time_point start, Clock::time_point end) {
   return std::chrono::duration<double, std::milli>(end - start).count();
 }
@@ -51,11 +66,11 @@ long long monotonic_ns() {
 }
 
 /// Runs `tasks` tasks on `tasks` workers; false if a result is wrong.
-bool run(int tasks) {
+bool run(int tasks, bool long_tasks) {
   std::vector<decltype(joblet::delayed(add_one, 0))> work;
   work.reserve(static_cast<std::size_t>(tasks));
   for (int i = 0; i < tasks; ++i)
-    work.push_back(joblet::delayed(add_one, 40 + i));
+    work.push_back(joblet::delayed(long_tasks ? add_one_slowly : add_one, 40 + i));
   const auto results =
       joblet::Parallel({.n_jobs = tasks, .backend = joblet::Backend::processes})(work);
   for (int i = 0; i < tasks; ++i) {
@@ -72,18 +87,20 @@ int main(int argc, char** argv) {
   const auto initialised = Clock::now();
 
   const std::string_view mode = argc > 1 ? argv[1] : "1";
-  if (mode != "1" && mode != "2") {
+  if (mode != "1" && mode != "2" && mode != "2-long") {
     (void)std::fputs(
-        "usage: first_result [1|2] [LAUNCHED_NS]  (1 task on 1 worker, or 2 on 2 workers)\n",
+        "usage: first_result [1|2|2-long] [LAUNCHED_NS]  (1 task on 1 worker, 2 on 2 workers, "
+        "2 tasks of 20 ms on 2 workers)\n",
         stderr);
     return 2;
   }
   const int tasks = mode == "1" ? 1 : 2;
+  const bool long_tasks = mode == "2-long";
   try {
-    const bool first_ok = run(tasks);
+    const bool first_ok = run(tasks, long_tasks);
     const auto first_done = Clock::now();
     const long long first_done_ns = monotonic_ns();
-    const bool second_ok = run(tasks);
+    const bool second_ok = run(tasks, long_tasks);
     const auto second_done = Clock::now();
     if (!first_ok || !second_ok) {
       (void)std::fputs("first_result: wrong results\n", stderr);
