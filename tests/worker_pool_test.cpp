@@ -2,6 +2,7 @@
 // replaced, and an exception in a task costs no worker.
 #include <fcntl.h>
 #include <gtest/gtest.h>
+#include <sched.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -65,6 +66,13 @@ int doubled(int task) {
   return task * 2;
 }
 
+int allowed_cpus(int /*task*/) {
+  cpu_set_t allowed;
+  CPU_ZERO(&allowed);
+  if (sched_getaffinity(0, sizeof(allowed), &allowed) != 0) return -1;
+  return CPU_COUNT(&allowed);
+}
+
 /// The pids of the two workers of a call.
 std::set<pid_t> worker_pids() {
   return joblet::testing::worker_pids(2);
@@ -120,6 +128,13 @@ TEST(WorkerPool, NewWorkersStartOnlyForBatchesThatWait) {
   std::ranges::set_difference(fork_server_children(), before, std::back_inserter(started));
   EXPECT_TRUE(started.empty()) << started.size() << " workers started for nothing";
   EXPECT_EQ(worker_pids(), idle);
+}
+
+// The fork server forks a worker on the CPU it runs on; the worker must not stay there.
+TEST(WorkerPool, WorkersMayRunOnEveryCpuTheProgramMay) {
+  (void)worker_pids();  // two workers, each forked by the server
+  const auto counts = joblet::Parallel(two_workers()).map(allowed_cpus, std::views::iota(0, 8));
+  EXPECT_EQ(counts, std::vector<int>(8, allowed_cpus(0)));
 }
 
 TEST(WorkerPool, AWorkerThatDiedIsReplacedByANewProcess) {
