@@ -16,11 +16,10 @@
 namespace joblet::detail {
 namespace {
 
+/// What a session handles (frames_from_parent), and the frames about regions. Only the
+/// former may lie in a region: neither new regions nor another pointer into one.
 constexpr std::array kFromParent{FrameType::run_batch, FrameType::shared_value,
                                  FrameType::end_of_run, FrameType::regions, FrameType::in_region};
-/// What may lie in a region: neither new regions nor another pointer into one.
-constexpr std::array kInRegion{FrameType::run_batch, FrameType::shared_value,
-                               FrameType::end_of_run};
 
 /// Blocks up to this size come from, and go back to, the worker's heap (see run_worker).
 constexpr int kKeptBlockBytes = 32 << 20;  // glibc's largest mmap threshold on 64-bit
@@ -65,7 +64,7 @@ class ParentLink {
       adopt_regions(announced_region_size(frame.payload));
     } else if (frame.type == FrameType::in_region) {
       if (!to_worker_) throw MalformedFrame("joblet: an in_region frame before any region");
-      handle(frame_in_region(frame.payload, to_worker_->bytes(), kInRegion));
+      handle(frame_in_region(frame.payload, to_worker_->bytes(), frames_from_parent()));
     } else if (auto reply = session_.handle(frame)) {
       send(*reply);
     }
@@ -115,8 +114,8 @@ void run_worker(int socket, WorkerSlot& slot) {
   mallopt(M_MMAP_THRESHOLD, kKeptBlockBytes);  // NOLINT(concurrency-mt-unsafe): one thread
   mallopt(M_TRIM_THRESHOLD, kKeptBlockBytes);  // NOLINT(concurrency-mt-unsafe)
   ParentLink parent(socket, slot);
-  // The parent sends a new worker batches only once it runs, unless it has no other worker:
-  // until then, a running worker that finishes its batch may be the sooner one to take them.
+  // The parent sends a new worker batches once it runs, unless no running worker could take
+  // them sooner (src/backends/processes.cpp, idle_worker).
   slot.ready.store(true, std::memory_order_release);
   Bytes ready;
   finish_frame(ready, begin_frame(ready, FrameType::worker_ready));
