@@ -104,6 +104,14 @@ TEST_F(FakeCgroups, ReadsCgroupV1Quotas) {
   EXPECT_EQ(cgroup_cpu_limit(root_, "4:cpu,cpuacct:/slurm/job7\n3:memory:/slurm/job7\n"), 4);
 }
 
+TEST_F(FakeCgroups, ReadsCgroupV1AncestorsWhereTheJobHasNoQuota) {
+  write("cpu/slurm/cpu.cfs_quota_us", "200000\n");
+  write("cpu/slurm/cpu.cfs_period_us", "100000\n");
+  write("cpu/slurm/job7/cpu.cfs_quota_us", "-1\n");
+  write("cpu/slurm/job7/cpu.cfs_period_us", "100000\n");
+  EXPECT_EQ(cgroup_cpu_limit(root_, "4:cpu:/slurm/job7/\n"), 2);
+}
+
 TEST_F(FakeCgroups, IgnoresEmptyAndMalformedFiles) {
   write("a/cpu.max", "");
   write("a/b/cpu.max", "nonsense here\n");
