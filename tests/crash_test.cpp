@@ -32,6 +32,7 @@ namespace {
 using namespace std::chrono_literals;
 using Clock = std::chrono::steady_clock;
 using joblet::testing::children_of;
+using joblet::testing::fork_server_children;
 using joblet::testing::is_alive;
 using joblet::testing::proc_stat;
 using joblet::testing::worker_pids;
@@ -223,10 +224,6 @@ TEST(CrashUnderTryRun, TheTasksQueuedBehindTheCrashStillRun) {
 
 pid_t own_pid(int /*task*/) {
   return getpid();
-}
-
-std::set<pid_t> fork_server_children() {
-  return children_of(joblet::detail::ForkServer::instance().pid());
 }
 
 constexpr auto kTimeout = 200ms;

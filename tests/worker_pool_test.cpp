@@ -26,7 +26,7 @@
 
 namespace {
 
-using joblet::testing::children_of;
+using joblet::testing::fork_server_children;
 using joblet::testing::is_alive;
 
 // Batches of one task: each task goes to whichever worker is free, one at a time.
@@ -76,10 +76,6 @@ int allowed_cpus(int /*task*/) {
 /// The pids of the two workers of a call.
 std::set<pid_t> worker_pids() {
   return joblet::testing::worker_pids(2);
-}
-
-std::set<pid_t> fork_server_children() {
-  return children_of(joblet::detail::ForkServer::instance().pid());
 }
 
 /// An empty file that is removed with the object.

@@ -16,7 +16,9 @@
 #include <system_error>
 #include <vector>
 
+#include "helpers/process_watch.hpp"
 #include "joblet/joblet.hpp"
+#include "processes/fork_server.hpp"
 
 namespace joblet::testing {
 
@@ -95,6 +97,11 @@ inline std::set<pid_t> worker_pids(int n_jobs) {
   const auto pids =
       Parallel({.n_jobs = n_jobs, .backend = Backend::processes, .batch_size = 1})(tasks);
   return {pids.begin(), pids.end()};
+}
+
+/// The fork server's children: every worker process alive, busy, idle or still starting.
+inline std::set<pid_t> fork_server_children() {
+  return children_of(joblet::detail::ForkServer::instance().pid());
 }
 
 }  // namespace joblet::testing
